@@ -1,0 +1,76 @@
+"""Azure names for the platform's resources: readable, deterministic and within each type's rules.
+
+Pulumi logical names come from the component; Azure names come only from here. Globally unique
+types (storage, key vault, registry) carry a short stable suffix derived from subscription,
+project, stack and prefix, so two stacks or two subscriptions never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NameRule:
+    abbreviation: str  # Cloud Adoption Framework abbreviation
+    max_length: int
+    pattern: str  # the full Azure rule, checked on every name built
+    hyphens: bool = True
+    globally_unique: bool = False
+
+
+RULES = {
+    "resource_group": NameRule("rg", 90, r"[-\w.()]{0,89}[-\w()]"),
+    "log_analytics": NameRule("log", 63, r"[a-zA-Z0-9][a-zA-Z0-9-]{2,61}[a-zA-Z0-9]"),
+    "application_insights": NameRule("appi", 260, r"[^%&\\?/]{1,260}"),
+    "identity": NameRule("id", 128, r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}"),
+    "workspace": NameRule("mlw", 33, r"[a-zA-Z0-9][a-zA-Z0-9-]{2,32}"),
+    "storage_account": NameRule("st", 24, r"[a-z0-9]{3,24}", hyphens=False, globally_unique=True),
+    "key_vault": NameRule("kv", 24, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", globally_unique=True),
+    "container_registry": NameRule("cr", 50, r"[a-zA-Z0-9]{5,50}", hyphens=False, globally_unique=True),
+}
+
+
+@dataclass(frozen=True)
+class Names:
+    resource_group: str
+    log_analytics: str
+    application_insights: str
+    identity: str
+    workspace: str
+    storage_account: str
+    key_vault: str
+    container_registry: str
+
+
+def stable_suffix(*parts: str, length: int = 6) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def platform_names(prefix: str, stack: str, subscription_id: str, project: str, suffix: str | None = None) -> Names:
+    suffix = suffix or stable_suffix(subscription_id, project, stack, prefix)
+    stack_part = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-") or "stack"
+    return Names(**{kind: azure_name(kind, prefix, stack_part, suffix) for kind in RULES})
+
+
+def azure_name(kind: str, prefix: str, stack: str, suffix: str) -> str:
+    """`<abbr>-<prefix>-<stack>[-<suffix>]`, shortened in the readable part to fit the type."""
+    rule = RULES[kind]
+    separator = "-" if rule.hyphens else ""
+    tail = separator + suffix if rule.globally_unique else ""
+    readable = separator.join([rule.abbreviation, prefix, stack])
+    if not rule.hyphens:
+        readable = readable.replace("-", "")
+    readable = readable[: rule.max_length - len(tail)].rstrip("-")
+    name = re.sub("-{2,}", "-", readable + tail)
+    if not re.fullmatch(rule.pattern, name):
+        raise ValueError(f"{kind} name {name!r} breaks Azure's rule {rule.pattern}")
+    return name
+
+
+def deterministic_guid(*parts: str) -> str:
+    """A GUID that stays the same for the same inputs: role assignment names must be GUIDs."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
