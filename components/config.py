@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import re
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (
@@ -36,25 +37,54 @@ class ConfigError(Exception):
 
 # --- reusable value types -------------------------------------------------------------------
 
-GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
-Guid = Annotated[str, StringConstraints(pattern=GUID_PATTERN)]
-Location = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]+$", max_length=40)]
+def _matching(pattern: str, description: str) -> AfterValidator:
+    """A string rule whose error says what is allowed, with an example, instead of a regex."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {description}")
+        return value
+
+    return AfterValidator(check)
+
+
+Guid = Annotated[
+    str, _matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7")
+]
+Location = Annotated[str, _matching(r"[a-z][a-z0-9]{1,39}", "an Azure region name such as westeurope")]
 # Lowercase so one prefix works for every Azure name; hyphens are dropped where a type forbids them.
-Prefix = Annotated[str, StringConstraints(pattern=r"^[a-z](?!.*--)[a-z0-9-]{0,18}[a-z0-9]$")]
-NameSuffix = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{4,8}$")]
-ResourceGroupName = Annotated[str, StringConstraints(pattern=r"^[-\w.()]{0,89}[-\w()]$")]
-TagKey = Annotated[str, StringConstraints(pattern=r"^[^<>%&\\?/]{1,512}$")]
+Prefix = Annotated[
+    str,
+    _matching(
+        r"[a-z](?!.*--)[a-z0-9-]{0,18}[a-z0-9]",
+        "2-20 lowercase letters, digits and single hyphens, starting with a letter (e.g. mlp)",
+    ),
+]
+NameSuffix = Annotated[str, _matching(r"[a-z0-9]{4,8}", "4-8 lowercase letters or digits (e.g. a1b2c3)")]
+ResourceGroupName = Annotated[
+    str,
+    _matching(r"[-\w.()]{0,89}[-\w()]", "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"),
+]
+ComputeName = Annotated[
+    str, _matching(r"[a-zA-Z][a-zA-Z0-9-]{2,31}", "3-32 letters, digits and hyphens, starting with a letter")
+]
+TagKey = Annotated[str, _matching(r"[^<>%&\\?/]{1,512}", "1-512 characters without < > % & \\ ? /")]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 Access = Literal["Enabled", "Disabled"]
 ArmKeyVaultId = Annotated[
     str,
-    StringConstraints(
-        pattern=r"(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+"
-        r"/providers/Microsoft\.KeyVault/vaults/[a-zA-Z0-9-]{3,24}$"
+    _matching(
+        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.KeyVault/vaults/[a-z0-9-]{3,24}",
+        "a key vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)",
     ),
 ]
 KeyUri = Annotated[
-    str, StringConstraints(pattern=r"^https://[a-zA-Z0-9-]{3,24}\.vault\.azure\.net/keys/[a-zA-Z0-9-]+(/[0-9a-f]{32})?$")
+    str,
+    _matching(
+        r"https://[a-zA-Z0-9-]{3,24}\.vault\.azure\.net/keys/[a-zA-Z0-9-]+(/[0-9a-f]{32})?",
+        "a key URI such as https://<vault>.vault.azure.net/keys/<name>/<version>",
+    ),
 ]
 
 
@@ -72,7 +102,7 @@ RoleName = Annotated[str, AfterValidator(resolve_role)]
 
 class _Section(BaseModel):
     # Keys are camelCase as in Pulumi config; unknown keys are errors, never silently ignored.
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True, regex_engine="python-re")
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, frozen=True)
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -101,9 +131,7 @@ class WorkspaceConfig(_Section):
     hbi: bool = False
     # A registry closed to the internet cannot build images itself (ImageBuildComputeNotValid):
     # Azure ML then builds them on this compute cluster. None uses the registry's own builder.
-    image_build_compute: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{2,31}$")] | None = (
-        "image-builder"
-    )
+    image_build_compute: ComputeName | None = "image-builder"
     customer_managed_key: CustomerManagedKey | None = None
 
 
@@ -146,7 +174,7 @@ class ContainerRegistryConfig(_Section):
         }
         used = [key for key, on in premium_only.items() if on]
         if used:
-            raise ValueError(f"{', '.join(used)} require sku Premium (sku is {self.sku})")
+            raise ValueError(f"sku {self.sku} does not support {', '.join(used)}: use sku Premium or turn them off")
         return self
 
 
@@ -306,7 +334,9 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"{PROJECT}:{message}"
     if error["type"] == "extra_forbidden":
         return f"{_key_path(location)}: unknown key{_suggestion(location)}"
-    if error["type"] != "missing":
+    if error["type"] == "missing":
+        message = "required key is missing"
+    elif not isinstance(error["input"], Mapping):
         message += f" (got {error['input']!r})"
     return f"{_key_path(location)}: {message}"
 

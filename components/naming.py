@@ -57,14 +57,15 @@ def platform_names(prefix: str, stack: str, subscription_id: str, project: str, 
 
 
 def azure_name(kind: str, prefix: str, stack: str, suffix: str) -> str:
-    """`<abbr>-<prefix>-<stack>[-<suffix>]`, shortened in the readable part to fit the type."""
+    """`<abbr>-<prefix>-<stack>[-<suffix>]`; too long, the prefix is cut first, then the stack."""
     rule = RULES[kind]
     separator = "-" if rule.hyphens else ""
     tail = separator + suffix if rule.globally_unique else ""
-    readable = separator.join([rule.abbreviation, prefix, stack])
     if not rule.hyphens:
-        readable = readable.replace("-", "")
-    readable = readable[: rule.max_length - len(tail)].rstrip("-")
+        prefix, stack = prefix.replace("-", ""), stack.replace("-", "")
+    room = rule.max_length - len(tail) - len(rule.abbreviation) - 2 * len(separator)
+    prefix = prefix[: max(2, room - len(stack))].rstrip("-")
+    readable = separator.join([rule.abbreviation, prefix, stack])[: rule.max_length - len(tail)].rstrip("-")
     name = re.sub("-{2,}", "-", readable + tail)
     if not re.fullmatch(rule.pattern, name):
         raise ValueError(f"{kind} name {name!r} breaks Azure's rule {rule.pattern}")

@@ -1,0 +1,207 @@
+"""The stack config model: environment defaults, the prod floor, and exact errors for bad input."""
+
+import json
+
+import pytest
+import yaml
+
+from components.config import ENVIRONMENT_DEFAULTS, PROD_BASELINE, ConfigError, StackConfig, load_config
+from conftest import ROOT
+
+NS = "azureml-platform"
+
+
+def stack_file_config(stack: str) -> dict[str, str]:
+    """A stack file's config as the Pulumi CLI delivers it: objects JSON-encoded, scalars as strings."""
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {key: json.dumps(value) if isinstance(value, (dict, list)) else str(value) for key, value in config.items()}
+
+
+def config_with(stack: str = "prod", **overrides) -> dict[str, str]:
+    raw = stack_file_config(stack)
+    for key, value in overrides.items():
+        raw[f"{NS}:{key}"] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return raw
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_stack_file_is_valid(stack):
+    assert load_config(stack_file_config(stack), stack).environment == stack
+
+
+def test_model_defaults_are_the_prod_baseline():
+    """Prod gets the secure defaults untouched: its environment table is empty."""
+    assert ENVIRONMENT_DEFAULTS["prod"] == {}
+    defaults = StackConfig(environment="prod", location="westeurope").model_dump(by_alias=True)
+    for path, allowed in PROD_BASELINE:
+        value = defaults
+        for part in path.split("."):
+            value = value[part]
+        assert value in allowed, path
+
+
+def test_environments_differ_where_they_should():
+    dev = load_config(stack_file_config("dev"), "dev")
+    staging = load_config(stack_file_config("staging"), "staging")
+    prod = load_config(stack_file_config("prod"), "prod")
+    assert (dev.workspace.public_network_access, staging.workspace.public_network_access) == ("Enabled", "Disabled")
+    assert prod.workspace.public_network_access == "Disabled"
+    assert (dev.workspace.isolation_mode, prod.workspace.isolation_mode) == (
+        "AllowInternetOutbound",
+        "AllowOnlyApprovedOutbound",
+    )
+    assert (dev.storage.sku, staging.storage.sku, prod.storage.sku) == ("Standard_LRS", "Standard_ZRS", "Standard_GZRS")
+    assert (dev.key_vault.purge_protection, staging.key_vault.purge_protection, prod.key_vault.purge_protection) == (
+        False,
+        True,
+        True,
+    )
+    assert (dev.container_registry.sku, prod.container_registry.sku) == ("Basic", "Premium")
+    assert (dev.lock, staging.lock, prod.lock) == ("None", "None", "CanNotDelete")
+    assert (dev.protect, staging.protect, prod.protect) == (False, False, True)
+    assert (dev.monitoring.local_auth, prod.monitoring.local_auth) == (True, False)
+    assert dev.workspace.image_build_compute is None and prod.workspace.image_build_compute == "image-builder"
+    assert prod.workspace.hbi is True
+
+
+def test_user_values_override_environment_defaults_key_by_key():
+    config = load_config(config_with("dev", storage={"network": {"allowedIpRanges": ["203.0.113.0/24"]}}), "dev")
+    # The dev default for the rest of the section survives a partial override.
+    assert config.storage.sku == "Standard_LRS"
+    assert config.storage.network.default_action == "Allow"
+    assert config.storage.network.allowed_ip_ranges == ("203.0.113.0/24",)
+
+
+def test_role_names_resolve_to_builtin_guids():
+    config = load_config(stack_file_config("dev"), "dev")
+    assert [grant.role for grant in config.role_assignments] == [
+        "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+        "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    ]
+
+
+BAD_INPUTS = [
+    (
+        {"workspace": {"publicNetworkAcess": "Disabled"}},
+        f"{NS}:workspace.publicNetworkAcess: unknown key; did you mean 'publicNetworkAccess'? allowed keys: "
+        "customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, publicNetworkAccess",
+    ),
+    ({"prefx": "abc"}, f"{NS}:prefx: unknown key; did you mean 'prefix'?"),
+    (
+        {"storage": {"network": {"defaultActon": "Deny"}}},
+        f"{NS}:storage.network.defaultActon: unknown key; did you mean 'defaultAction'?",
+    ),
+    (
+        {"storage": {"sku": "Premium_LRS"}},
+        f"{NS}:storage.sku: Input should be 'Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS', "
+        "'Standard_GZRS' or 'Standard_RAGZRS' (got 'Premium_LRS')",
+    ),
+    (
+        {"keyVault": {"softDeleteRetentionDays": 3}},
+        f"{NS}:keyVault.softDeleteRetentionDays: Input should be greater than or equal to 7 (got 3)",
+    ),
+    (
+        {"monitoring": {"retentionDays": "lots"}},
+        f"{NS}:monitoring.retentionDays: Input should be a valid integer, unable to parse string as an integer (got 'lots')",
+    ),
+    ({"protect": "maybe"}, f"{NS}:protect: Input should be a valid boolean, unable to interpret input (got 'maybe')"),
+    (
+        {"prefix": "My_Prefix"},
+        f"{NS}:prefix: must be 2-20 lowercase letters, digits and single hyphens, starting with a letter (e.g. mlp) "
+        "(got 'My_Prefix')",
+    ),
+    ({"prefix": "ml--p"}, f"{NS}:prefix: must be 2-20 lowercase letters"),
+    ({"nameSuffix": "A!"}, f"{NS}:nameSuffix: must be 4-8 lowercase letters or digits (e.g. a1b2c3) (got 'A!')"),
+    ({"existingResourceGroup": "rg."}, f"{NS}:existingResourceGroup: must be 1-90 letters"),
+    ({"location": "West Europe"}, f"{NS}:location: must be an Azure region name such as westeurope (got 'West Europe')"),
+    (
+        {"roleAssignments": [{"principalId": "nope", "principalType": "Group", "role": "Reader"}]},
+        f"{NS}:roleAssignments[0].principalId: must be a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7 (got 'nope')",
+    ),
+    (
+        {"roleAssignments": [{"principalId": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "principalType": "Group", "role": "Data Wizard"}]},
+        f"{NS}:roleAssignments[0].role: unknown role; use a role definition GUID or one of: AcrPull, AcrPush,",
+    ),
+    (
+        {"roleAssignments": [{"principalId": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "role": "Reader"}]},
+        f"{NS}:roleAssignments[0].principalType: required key is missing",
+    ),
+    (
+        {"storage": {"network": {"allowedIpRanges": ["10.0.0.300/24"]}}},
+        f"{NS}:storage.network.allowedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24 "
+        "(got '10.0.0.300/24')",
+    ),
+    (
+        {"workspace": {"customerManagedKey": {"keyVaultId": "kv", "keyUri": "https://kv1.vault.azure.net/keys/k"}}},
+        f"{NS}:workspace.customerManagedKey.keyVaultId: must be a key vault resource id",
+    ),
+    (
+        {"workspace": {"imageBuildCompute": None}},
+        f"{NS}:workspace.imageBuildCompute: required while containerRegistry.network.publicNetworkAccess is Disabled",
+    ),
+    (
+        {"workspace": {"publicNetworkAccess": "Enabled"}, "lock": "None"},
+        f'{NS}:workspace.publicNetworkAccess: prod requires "Disabled" (security baseline), got "Enabled"\n'
+        f'{NS}:lock: prod requires "CanNotDelete" (security baseline), got "None"',
+    ),
+    ({"environment": "qa"}, f"{NS}:environment: required for stack 'prod' and must be one of dev, staging, prod (got 'qa')"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), BAD_INPUTS, ids=[m.split(":")[1].split(" ")[0] for _, m in BAD_INPUTS])
+def test_bad_input_is_refused_with_a_message_naming_the_key(overrides, message):
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_with("prod", **overrides), "prod")
+    assert str(raised.value).startswith(message)
+
+
+def test_invalid_json_names_the_key():
+    raw = {**stack_file_config("dev"), f"{NS}:storage": "{sku: x"}
+    with pytest.raises(ConfigError, match=rf"^{NS}:storage: not valid JSON"):
+        load_config(raw, "dev")
+
+
+def test_premium_only_registry_features_are_refused_on_basic():
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_with("dev", containerRegistry={"zoneRedundancy": True, "quarantinePolicy": True}), "dev")
+    assert str(raised.value) == (
+        f"{NS}:containerRegistry: sku Basic does not support zoneRedundancy, quarantinePolicy: "
+        "use sku Premium or turn them off"
+    )
+
+
+def test_a_missing_location_is_reported():
+    with pytest.raises(ConfigError, match=rf"^{NS}:location: required key is missing$"):
+        load_config({}, "dev")
+
+
+def test_a_custom_stack_name_needs_an_environment():
+    raw = {f"{NS}:location": "westeurope"}
+    with pytest.raises(ConfigError, match="required for stack 'alice'"):
+        load_config(raw, "alice")
+    assert load_config({**raw, f"{NS}:environment": "dev"}, "alice").environment == "dev"
+
+
+@pytest.mark.parametrize(("path", "allowed"), PROD_BASELINE)
+def test_each_prod_baseline_rule_refuses_a_weaker_value(path, allowed):
+    """Every floor rule bites on its own: set one weaker value and only that key is named."""
+    weaker = {
+        "Disabled": "Enabled",
+        "AllowOnlyApprovedOutbound": "AllowInternetOutbound",
+        "Deny": "Allow",
+        "Premium": "Standard",
+        True: False,
+        False: True,
+        "CanNotDelete": "None",
+    }.get(allowed[0], "Standard_LRS")
+    section, *rest = path.split(".")
+    override = weaker
+    for part in reversed(rest):
+        override = {part: override}
+    overrides = {section: override}
+    if path == "containerRegistry.sku":  # Standard cannot keep Premium features: keep the rule isolated
+        overrides = {section: {"sku": "Standard", "zoneRedundancy": False, "trustPolicy": False,
+                               "network": {"publicNetworkAccess": "Enabled", "defaultAction": "Allow"}}}
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_with("prod", **overrides), "prod")
+    assert f"{NS}:{path}: prod requires" in str(raised.value)
