@@ -128,7 +128,8 @@ class WorkspaceConfig(_Section):
     isolation_mode: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"] = (
         "AllowOnlyApprovedOutbound"
     )
-    hbi: bool = False
+    # High business impact: less diagnostic data leaves the workspace, compute scratch disks are encrypted.
+    hbi: bool = True
     # A registry closed to the internet cannot build images itself (ImageBuildComputeNotValid):
     # Azure ML then builds them on this compute cluster. None uses the registry's own builder.
     image_build_compute: ComputeName | None = "image-builder"
@@ -259,6 +260,7 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
 PROD_BASELINE: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("workspace.publicNetworkAccess", ("Disabled",)),
     ("workspace.isolationMode", ("AllowOnlyApprovedOutbound",)),
+    ("workspace.hbi", (True,)),
     ("storage.sku", ("Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")),
     ("storage.network.defaultAction", ("Deny",)),
     ("keyVault.purgeProtection", (True,)),

@@ -182,6 +182,27 @@ def test_a_custom_stack_name_needs_an_environment():
     assert load_config({**raw, f"{NS}:environment": "dev"}, "alice").environment == "dev"
 
 
+def test_the_prod_floor_covers_the_whole_baseline():
+    """Pinned: dropping a rule from PROD_BASELINE must be a visible, reviewed change."""
+    assert [path for path, _ in PROD_BASELINE] == [
+        "workspace.publicNetworkAccess",
+        "workspace.isolationMode",
+        "workspace.hbi",
+        "storage.sku",
+        "storage.network.defaultAction",
+        "keyVault.purgeProtection",
+        "keyVault.network.defaultAction",
+        "containerRegistry.sku",
+        "containerRegistry.network.publicNetworkAccess",
+        "containerRegistry.zoneRedundancy",
+        "containerRegistry.trustPolicy",
+        "monitoring.localAuth",
+        "lock",
+        "protect",
+        "diagnostics",
+    ]
+
+
 @pytest.mark.parametrize(("path", "allowed"), PROD_BASELINE)
 def test_each_prod_baseline_rule_refuses_a_weaker_value(path, allowed):
     """Every floor rule bites on its own: set one weaker value and only that key is named."""

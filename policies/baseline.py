@@ -1,0 +1,174 @@
+"""The security baseline as rules over a plan: every resource's inputs as the provider receives them.
+
+Each rule names the scanner check or Azure Policy it mirrors. `scope="all"` rules hold in every
+environment; `scope="prod"` rules are the prod floor that dev and staging may deviate from (the
+deviations are listed, with their reasons, in components/config.py ENVIRONMENT_DEFAULTS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Literal, Mapping, Protocol
+
+STORAGE = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+KEY_VAULT = "azure-native:keyvault:Vault"
+REGISTRY = "azure-native:containerregistry:Registry"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+APP_INSIGHTS = "azure-native:applicationinsights:Component"
+LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+LOCK = "azure-native:authorization:ManagementLockByScope"
+
+# Resources that hold data or state: protected and locked in prod.
+STATEFUL = (STORAGE, KEY_VAULT, REGISTRY, WORKSPACE, LOG_ANALYTICS)
+# Resources whose logs and metrics must reach Log Analytics.
+DIAGNOSED = (STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, WORKSPACE)
+REDUNDANT_STORAGE = {"Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
+
+
+class Resource(Protocol):
+    urn: str
+    type: str
+    name: str
+    inputs: dict
+    dependencies: list[str]
+    protect: bool
+
+
+def value(inputs: Mapping[str, Any], path: str) -> Any:
+    """`a.b.c` in nested inputs, None where any step is missing."""
+    for part in path.split("."):
+        if not isinstance(inputs, Mapping):
+            return None
+        inputs = inputs.get(part)
+    return inputs
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    resource_type: str
+    description: str
+    reference: str
+    compliant: Callable[[Mapping[str, Any]], bool]
+    scope: Literal["all", "prod"] = "all"
+
+
+def equals(path: str, expected: Any) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda inputs: value(inputs, path) == expected
+
+
+RULES: tuple[Rule, ...] = (
+    # Workspace
+    Rule("workspace-public-network-disabled", WORKSPACE, "publicNetworkAccess is Disabled",
+         "CKV2_AZURE_49, CKV_AZURE_144", equals("publicNetworkAccess", "Disabled"), "prod"),
+    Rule("workspace-approved-outbound-only", WORKSPACE, "managed network allows only approved outbound",
+         "Azure Policy: managed virtual network", equals("managedNetwork.isolationMode", "AllowOnlyApprovedOutbound"), "prod"),
+    Rule("workspace-user-assigned-identity", WORKSPACE, "a user-assigned identity is the primary identity",
+         "Azure Policy: user-assigned identity",
+         lambda i: value(i, "identity.type") == "UserAssigned" and bool(value(i, "primaryUserAssignedIdentity"))),
+    Rule("workspace-identity-datastores", WORKSPACE, "system datastores use identity, not account keys",
+         "AVM default", equals("systemDatastoresAuthMode", "identity")),
+    Rule("workspace-no-v1-legacy", WORKSPACE, "v1LegacyMode is false", "AVM default", equals("v1LegacyMode", False)),
+    Rule("workspace-hbi", WORKSPACE, "high-business-impact flag set", "CKV2_AZURE_50", equals("hbiWorkspace", True), "prod"),
+    # Storage
+    Rule("storage-tls12", STORAGE, "minimum TLS 1.2", "CKV_AZURE_44", equals("minimumTlsVersion", "TLS1_2")),
+    Rule("storage-https-only", STORAGE, "HTTPS only", "CKV_AZURE_3", equals("enableHttpsTrafficOnly", True)),
+    Rule("storage-no-public-blobs", STORAGE, "no anonymous blob access", "CKV_AZURE_190",
+         equals("allowBlobPublicAccess", False)),
+    Rule("storage-no-shared-key", STORAGE, "shared-key access off", "CKV2_AZURE_40", equals("allowSharedKeyAccess", False)),
+    Rule("storage-network-deny", STORAGE, "network default action Deny with AzureServices bypass", "CKV_AZURE_35/36",
+         lambda i: value(i, "networkRuleSet.defaultAction") == "Deny"
+         and "AzureServices" in str(value(i, "networkRuleSet.bypass")), "prod"),
+    Rule("storage-redundant", STORAGE, "zone- or geo-redundant replication", "CKV_AZURE_206",
+         lambda i: value(i, "sku.name") in REDUNDANT_STORAGE, "prod"),
+    Rule("storage-blob-soft-delete", BLOB_SERVICE, "blob soft delete on", "data-loss protection",
+         equals("deleteRetentionPolicy.enabled", True)),
+    Rule("storage-container-soft-delete", BLOB_SERVICE, "container soft delete on", "data-loss protection",
+         equals("containerDeleteRetentionPolicy.enabled", True)),
+    Rule("storage-versioning", BLOB_SERVICE, "blob versioning on", "data-loss protection",
+         equals("isVersioningEnabled", True)),
+    # Key Vault
+    Rule("key-vault-rbac", KEY_VAULT, "RBAC authorization", "CKV_AZURE_189 family",
+         equals("properties.enableRbacAuthorization", True)),
+    Rule("key-vault-soft-delete", KEY_VAULT, "soft delete on", "CKV_AZURE_42", equals("properties.enableSoftDelete", True)),
+    Rule("key-vault-purge-protection", KEY_VAULT, "purge protection on", "CKV_AZURE_110",
+         equals("properties.enablePurgeProtection", True), "prod"),
+    Rule("key-vault-network-deny", KEY_VAULT, "network default action Deny", "CKV_AZURE_109",
+         equals("properties.networkAcls.defaultAction", "Deny"), "prod"),
+    # Container registry
+    Rule("registry-no-admin-user", REGISTRY, "admin user off", "CKV_AZURE_137", equals("adminUserEnabled", False)),
+    Rule("registry-no-anonymous-pull", REGISTRY, "anonymous pull off", "CKV_AZURE_138",
+         equals("anonymousPullEnabled", False)),
+    Rule("registry-premium", REGISTRY, "Premium SKU", "CKV_AZURE_233 prerequisite", equals("sku.name", "Premium"), "prod"),
+    Rule("registry-public-network-disabled", REGISTRY, "public network access Disabled", "CKV_AZURE_139",
+         equals("publicNetworkAccess", "Disabled"), "prod"),
+    Rule("registry-zone-redundant", REGISTRY, "zone redundancy on", "CKV_AZURE_233",
+         equals("zoneRedundancy", "Enabled"), "prod"),
+    Rule("registry-retention", REGISTRY, "untagged manifests are purged", "CKV_AZURE_167",
+         equals("policies.retentionPolicy.status", "enabled"), "prod"),
+    Rule("registry-trust", REGISTRY, "content trust on", "CKV_AZURE_164",
+         equals("policies.trustPolicy.status", "enabled"), "prod"),
+    # Monitoring
+    Rule("app-insights-workspace-based", APP_INSIGHTS, "workspace-based (Log Analytics) ingestion", "AVM",
+         lambda i: value(i, "ingestionMode") == "LogAnalytics" and bool(value(i, "workspaceResourceId"))),
+    Rule("app-insights-no-local-auth", APP_INSIGHTS, "local (key) authentication off", "AVM",
+         equals("disableLocalAuth", True), "prod"),
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    resource: str  # URN
+    message: str
+
+
+def check_resource(resource_type: str, inputs: Mapping[str, Any], environment: str) -> list[Rule]:
+    """The rules a single resource breaks (usable from a Pulumi policy pack's validate function)."""
+    return [
+        rule
+        for rule in RULES
+        if rule.resource_type == resource_type
+        and (rule.scope == "all" or environment == "prod")
+        and not rule.compliant(inputs)
+    ]
+
+
+def check_plan(resources: Iterable[Resource], environment: str) -> list[Violation]:
+    """Every violation in a plan: per-resource rules, then diagnostics, locks and protection."""
+    resources = list(resources)
+    violations = [
+        Violation(rule.id, resource.urn, f"{resource.name}: {rule.description} ({rule.reference})")
+        for resource in resources
+        for rule in check_resource(resource.type, resource.inputs, environment)
+    ]
+    violations += _missing_extensions(resources, DIAGNOSTIC_SETTING, DIAGNOSED, "diagnostics",
+                                      "logs and metrics go to Log Analytics (Azure Policy: resource logs)")
+    if environment == "prod":
+        violations += _missing_extensions(resources, LOCK, STATEFUL, "lock",
+                                          "a CanNotDelete lock (AVM lock)", level="CanNotDelete")
+        violations += [
+            Violation("protect", r.urn, f"{r.name}: protected from `pulumi destroy`")
+            for r in resources
+            if r.type in STATEFUL and not r.protect
+        ]
+    return violations
+
+
+def _missing_extensions(
+    resources: list[Resource], extension_type: str, targets: tuple[str, ...],
+    rule: str, description: str, level: str | None = None,
+) -> list[Violation]:
+    """Targets that no extension resource (diagnostic setting, lock) is attached to.
+
+    An extension refers to its target by ARM id, so it depends on the target in the plan.
+    """
+    covered = {
+        urn
+        for r in resources
+        if r.type == extension_type and (level is None or value(r.inputs, "level") == level)
+        for urn in r.dependencies
+    }
+    return [Violation(rule, r.urn, f"{r.name}: {description}") for r in resources if r.type in targets and r.urn not in covered]

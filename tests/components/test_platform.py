@@ -1,0 +1,255 @@
+"""The whole platform as planned for each stack: resources, links, ordering and outputs, on resolved values."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from conftest import stack_plan
+from components.roles import BUILTIN_ROLES
+from policies.baseline import DIAGNOSED, STATEFUL
+
+NS = "azure-native"
+WORKSPACE = f"{NS}:machinelearningservices:Workspace"
+STORAGE = f"{NS}:storage:StorageAccount"
+KEY_VAULT = f"{NS}:keyvault:Vault"
+REGISTRY = f"{NS}:containerregistry:Registry"
+APP_INSIGHTS = f"{NS}:applicationinsights:Component"
+LOG_ANALYTICS = f"{NS}:operationalinsights:Workspace"
+IDENTITY = f"{NS}:managedidentity:UserAssignedIdentity"
+ROLE = f"{NS}:authorization:RoleAssignment"
+LOCK = f"{NS}:authorization:ManagementLockByScope"
+DIAGNOSTICS = f"{NS}:monitor:DiagnosticSetting"
+BLOB_SERVICE = f"{NS}:storage:BlobServiceProperties"
+ROLE_ID = {name: guid for name, guid in BUILTIN_ROLES.items()}
+
+
+def arm_name(arm_id: str) -> str:
+    return arm_id.rsplit("/", 1)[-1]
+
+
+def test_each_stack_plans_the_whole_platform(any_stack):
+    plan = stack_plan(any_stack)
+    counts = Counter(r.type for r in plan.resources)
+    for resource_type in (WORKSPACE, STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, APP_INSIGHTS, LOG_ANALYTICS, IDENTITY):
+        assert counts[resource_type] == 1, resource_type
+    assert counts[f"{NS}:resources:ResourceGroup"] == 1
+    assert counts["azureml-platform:workspace:Workspace"] == counts["azureml-platform:monitoring:Monitoring"] == 1
+    # storage account, blob service, key vault, registry, workspace
+    assert counts[DIAGNOSTICS] == len(DIAGNOSED)
+
+
+def test_components_parent_their_children(any_stack):
+    plan = stack_plan(any_stack)
+    workspace_component = plan.one("azureml-platform:workspace:Workspace")
+    monitoring_component = plan.one("azureml-platform:monitoring:Monitoring")
+    for resource_type in (WORKSPACE, STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, IDENTITY):
+        assert plan.one(resource_type).parent == workspace_component.urn, resource_type
+    for resource_type in (LOG_ANALYTICS, APP_INSIGHTS):
+        assert plan.one(resource_type).parent == monitoring_component.urn, resource_type
+    custom_parents = {r.parent for r in plan.resources if r.custom and r.type != f"{NS}:resources:ResourceGroup"}
+    assert custom_parents == {workspace_component.urn, monitoring_component.urn}
+
+
+def test_workspace_links_its_four_dependencies_by_arm_id(any_stack):
+    plan = stack_plan(any_stack)
+    workspace = plan.one(WORKSPACE).inputs
+    storage, vault, registry = plan.one(STORAGE).inputs, plan.one(KEY_VAULT).inputs, plan.one(REGISTRY).inputs
+    assert workspace["storageAccount"].endswith(f"/providers/Microsoft.Storage/storageAccounts/{storage['accountName']}")
+    assert workspace["keyVault"].endswith(f"/providers/Microsoft.KeyVault/vaults/{vault['vaultName']}")
+    assert workspace["containerRegistry"].endswith(
+        f"/providers/Microsoft.ContainerRegistry/registries/{registry['registryName']}"
+    )
+    app_insights = plan.one(APP_INSIGHTS).inputs
+    assert workspace["applicationInsights"].endswith(f"/providers/Microsoft.Insights/components/{app_insights['resourceName']}")
+    assert app_insights["workspaceResourceId"].endswith(
+        f"/providers/Microsoft.OperationalInsights/workspaces/{plan.one(LOG_ANALYTICS).inputs['workspaceName']}"
+    )
+
+
+def test_workspace_runs_as_its_user_assigned_identity(any_stack):
+    plan = stack_plan(any_stack)
+    workspace, identity = plan.one(WORKSPACE).inputs, plan.one(IDENTITY).inputs
+    identity_id = workspace["primaryUserAssignedIdentity"]
+    assert identity_id.endswith(f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity['resourceName']}")
+    assert workspace["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [identity_id]}
+    assert workspace["systemDatastoresAuthMode"] == "identity"
+    assert workspace["v1LegacyMode"] is False
+
+
+def identity_grants(plan):
+    """(target resource name, role GUID) for every role assignment held by the workspace identity."""
+    principal = plan.outputs["workspace"]["identityPrincipalId"]
+    return {
+        (arm_name(r.inputs["scope"]), arm_name(r.inputs["roleDefinitionId"]))
+        for r in plan.of_type(ROLE)
+        if r.inputs.get("principalId") == principal
+    }
+
+
+def test_identity_holds_the_roles_azure_ml_needs_on_each_dependency(any_stack):
+    plan = stack_plan(any_stack)
+    storage = plan.one(STORAGE).inputs["accountName"]
+    vault = plan.one(KEY_VAULT).inputs["vaultName"]
+    registry = plan.one(REGISTRY).inputs["registryName"]
+    app_insights = plan.one(APP_INSIGHTS).inputs["resourceName"]
+    workspace = plan.one(WORKSPACE).inputs["workspaceName"]
+    approver = ROLE_ID["Azure AI Enterprise Network Connection Approver"]
+    assert identity_grants(plan) == {
+        (storage, ROLE_ID["Contributor"]),
+        (storage, ROLE_ID["Storage Blob Data Contributor"]),
+        (storage, ROLE_ID["Storage File Data Privileged Contributor"]),
+        (storage, approver),
+        (vault, ROLE_ID["Contributor"]),
+        (vault, ROLE_ID["Key Vault Administrator"]),
+        (vault, approver),
+        (registry, ROLE_ID["Contributor"]),
+        (registry, approver),
+        (app_insights, ROLE_ID["Contributor"]),
+        (workspace, ROLE_ID["Contributor"]),
+    }
+    for grant in plan.of_type(ROLE):
+        if grant.inputs.get("principalId") == plan.outputs["workspace"]["identityPrincipalId"]:
+            assert grant.inputs["principalType"] == "ServicePrincipal"
+
+
+def test_role_ids_are_the_verified_builtin_guids():
+    assert ROLE_ID["Contributor"] == "b24988ac-6180-42a0-ab88-20f7382dd24c"
+    assert ROLE_ID["Storage Blob Data Contributor"] == "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    assert ROLE_ID["Storage File Data Privileged Contributor"] == "69566ab7-960f-475b-8e7c-b3118f30c6bd"
+    assert ROLE_ID["Key Vault Administrator"] == "00482a5a-887f-4fb3-b363-3b7fe8e74483"
+    assert ROLE_ID["Key Vault Crypto Service Encryption User"] == "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+    assert ROLE_ID["AzureML Data Scientist"] == "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+    assert ROLE_ID["Azure AI Enterprise Network Connection Approver"] == "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
+
+
+def test_workspace_is_created_after_its_dependencies_and_identity_access(any_stack):
+    plan = stack_plan(any_stack)
+    workspace = plan.one(WORKSPACE)
+    for resource_type in (STORAGE, KEY_VAULT, REGISTRY, APP_INSIGHTS, IDENTITY):
+        assert plan.depends_on(workspace, plan.one(resource_type)), resource_type
+    principal = plan.outputs["workspace"]["identityPrincipalId"]
+    before = [r for r in plan.of_type(ROLE) if r.inputs.get("principalId") == principal and not r.inputs["scope"].endswith(
+        workspace.inputs["workspaceName"])]
+    assert len(before) == 10
+    for grant in before:
+        assert plan.depends_on(workspace, grant), grant.name
+        assert plan.depends_on(grant, plan.one(IDENTITY)), grant.name
+
+
+def test_no_needless_ordering(any_stack):
+    """Explicit dependencies serialize `pulumi up`: only the workspace waits for role assignments."""
+    plan = stack_plan(any_stack)
+    for resource in plan.resources:
+        waits_for_grants = [d for d in resource.dependencies if plan.by_urn(d).type == ROLE]
+        if resource.type != WORKSPACE:
+            assert waits_for_grants == [], resource.name
+    storage = plan.one(STORAGE)
+    assert not plan.depends_on(storage, plan.one(KEY_VAULT))
+    assert not plan.depends_on(plan.one(REGISTRY), storage)
+
+
+def test_every_diagnosed_resource_reports_to_log_analytics(any_stack):
+    plan = stack_plan(any_stack)
+    log_analytics = plan.one(LOG_ANALYTICS)
+    settings = plan.of_type(DIAGNOSTICS)
+    for resource_type in DIAGNOSED:
+        target = plan.one(resource_type)
+        attached = [s for s in settings if plan.depends_on(s, target)]
+        assert len(attached) == 1, resource_type
+        setting = attached[0].inputs
+        assert setting["workspaceId"].endswith(f"/workspaces/{log_analytics.inputs['workspaceName']}")
+        assert all(metric["enabled"] for metric in setting["metrics"])
+    by_target = {plan.by_urn(next(d for d in s.dependencies if plan.by_urn(d).type in DIAGNOSED)).type: s.inputs for s in settings}
+    # Storage accounts have no log categories: metrics only there, logs on the blob service.
+    assert "logs" not in by_target[STORAGE] or by_target[STORAGE]["logs"] == []
+    assert by_target[STORAGE]["metrics"] == [{"category": "Transaction", "enabled": True}]
+    assert by_target[BLOB_SERVICE]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    for resource_type in (KEY_VAULT, REGISTRY, WORKSPACE):
+        assert by_target[resource_type]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+        assert by_target[resource_type]["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+
+
+def test_prod_locks_and_protects_stateful_resources_and_dev_does_not():
+    prod, dev = stack_plan("prod"), stack_plan("dev")
+    for resource_type in STATEFUL:
+        target = prod.one(resource_type)
+        assert target.protect, resource_type
+        locks = [lock for lock in prod.of_type(LOCK) if prod.depends_on(lock, target)]
+        assert [lock.inputs["level"] for lock in locks] == ["CanNotDelete"], resource_type
+        assert not dev.one(resource_type).protect, resource_type
+    assert prod.one(f"{NS}:resources:ResourceGroup").protect
+    assert len(prod.of_type(LOCK)) == len(STATEFUL)
+    assert dev.of_type(LOCK) == [] and stack_plan("staging").of_type(LOCK) == []
+
+
+def test_dev_and_prod_differ_where_environments_should():
+    dev, prod = stack_plan("dev"), stack_plan("prod")
+    assert (dev.one(WORKSPACE).inputs["publicNetworkAccess"], prod.one(WORKSPACE).inputs["publicNetworkAccess"]) == (
+        "Enabled",
+        "Disabled",
+    )
+    assert dev.one(WORKSPACE).inputs["managedNetwork"]["isolationMode"] == "AllowInternetOutbound"
+    assert "imageBuildCompute" not in dev.one(WORKSPACE).inputs
+    assert prod.one(WORKSPACE).inputs["imageBuildCompute"] == "image-builder"
+    assert dev.one(STORAGE).inputs["sku"] == {"name": "Standard_LRS"}
+    assert dev.one(STORAGE).inputs["networkRuleSet"]["defaultAction"] == "Allow"
+    assert "enablePurgeProtection" not in dev.one(KEY_VAULT).inputs["properties"]
+    assert dev.one(REGISTRY).inputs["sku"] == {"name": "Basic"}
+    assert "policies" not in dev.one(REGISTRY).inputs and "networkRuleSet" not in dev.one(REGISTRY).inputs
+    assert dev.one(APP_INSIGHTS).inputs["disableLocalAuth"] is False
+    assert dev.one(LOG_ANALYTICS).inputs["workspaceCapping"] == {"dailyQuotaGb": 1}
+    assert prod.one(LOG_ANALYTICS).inputs["retentionInDays"] == 180
+
+
+def test_people_get_the_roles_the_stack_file_grants():
+    plan = stack_plan("dev")
+    workspace = plan.one(WORKSPACE).inputs["workspaceName"]
+    storage = plan.one(STORAGE).inputs["accountName"]
+    group = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    granted = {
+        (arm_name(r.inputs["scope"]), arm_name(r.inputs["roleDefinitionId"]), r.inputs["principalType"])
+        for r in plan.of_type(ROLE)
+        if r.inputs["principalId"] == group
+    }
+    assert granted == {
+        (workspace, ROLE_ID["AzureML Data Scientist"], "Group"),
+        (storage, ROLE_ID["Storage File Data Privileged Contributor"], "Group"),
+    }
+
+
+def test_role_assignment_names_are_unique_deterministic_guids(any_stack):
+    names = [r.inputs["roleAssignmentName"] for r in stack_plan(any_stack).of_type(ROLE)]
+    assert len(set(names)) == len(names)
+    from preview.plan import capture_plan
+
+    assert names == [r.inputs["roleAssignmentName"] for r in capture_plan(any_stack).of_type(ROLE)]
+
+
+def test_outputs_give_tools_what_they_need(any_stack):
+    plan = stack_plan(any_stack)
+    outputs = plan.outputs
+    assert outputs["environment"] == any_stack
+    assert outputs["workspaceName"] == plan.one(WORKSPACE).inputs["workspaceName"]
+    assert outputs["resourceGroupName"] == f"rg-mlp-{any_stack}"
+    assert outputs["subscriptionId"]
+    assert outputs["workspace"]["mlflowTrackingUri"].startswith("azureml://westeurope.api.azureml.ms/mlflow/")
+    assert outputs["containerRegistry"]["loginServer"] == f"{plan.one(REGISTRY).inputs['registryName']}.azurecr.io"
+    assert outputs["applicationInsights"]["connectionString"] == "[secret]"
+
+
+def test_the_plan_holds_no_plaintext_secret(any_stack):
+    plan = stack_plan(any_stack)
+    text = json.dumps(plan.to_json())
+    assert "InstrumentationKey=" not in text
+    assert text.count('"[secret]"') >= 1
+
+
+def test_every_resource_is_tagged(any_stack):
+    plan = stack_plan(any_stack)
+    tagged = [r for r in plan.resources if r.custom and "tags" in r.inputs]
+    assert len(tagged) == 8
+    for resource in tagged:
+        assert resource.inputs["tags"]["environment"] == any_stack
+        assert resource.inputs["tags"]["managed-by"] == "pulumi/azureml-platform"
+        assert resource.inputs["tags"]["owner"] == "ml-platform-team"

@@ -1,0 +1,118 @@
+"""The security baseline holds on the planned stacks, and every rule fires when its setting is weakened."""
+
+import copy
+from dataclasses import replace
+
+import pytest
+
+from conftest import stack_plan
+from policies.baseline import DIAGNOSED, LOCK, DIAGNOSTIC_SETTING, RULES, STATEFUL, check_plan, check_resource
+
+# How to break each rule: the input path and a non-compliant value.
+WEAKENED = {
+    "workspace-public-network-disabled": ("publicNetworkAccess", "Enabled"),
+    "workspace-approved-outbound-only": ("managedNetwork.isolationMode", "AllowInternetOutbound"),
+    "workspace-user-assigned-identity": ("identity.type", "SystemAssigned"),
+    "workspace-identity-datastores": ("systemDatastoresAuthMode", "accesskey"),
+    "workspace-no-v1-legacy": ("v1LegacyMode", True),
+    "workspace-hbi": ("hbiWorkspace", False),
+    "storage-tls12": ("minimumTlsVersion", "TLS1_0"),
+    "storage-https-only": ("enableHttpsTrafficOnly", False),
+    "storage-no-public-blobs": ("allowBlobPublicAccess", True),
+    "storage-no-shared-key": ("allowSharedKeyAccess", True),
+    "storage-network-deny": ("networkRuleSet.defaultAction", "Allow"),
+    "storage-redundant": ("sku.name", "Standard_LRS"),
+    "storage-blob-soft-delete": ("deleteRetentionPolicy.enabled", False),
+    "storage-container-soft-delete": ("containerDeleteRetentionPolicy.enabled", False),
+    "storage-versioning": ("isVersioningEnabled", False),
+    "key-vault-rbac": ("properties.enableRbacAuthorization", False),
+    "key-vault-soft-delete": ("properties.enableSoftDelete", False),
+    "key-vault-purge-protection": ("properties.enablePurgeProtection", None),
+    "key-vault-network-deny": ("properties.networkAcls.defaultAction", "Allow"),
+    "registry-no-admin-user": ("adminUserEnabled", True),
+    "registry-no-anonymous-pull": ("anonymousPullEnabled", True),
+    "registry-premium": ("sku.name", "Standard"),
+    "registry-public-network-disabled": ("publicNetworkAccess", "Enabled"),
+    "registry-zone-redundant": ("zoneRedundancy", "Disabled"),
+    "registry-retention": ("policies.retentionPolicy.status", "disabled"),
+    "registry-trust": ("policies.trustPolicy.status", "disabled"),
+    "app-insights-workspace-based": ("ingestionMode", "ApplicationInsights"),
+    "app-insights-no-local-auth": ("disableLocalAuth", False),
+}
+
+# The prod rules dev breaks on purpose (components/config.py ENVIRONMENT_DEFAULTS says why).
+DEV_DEVIATIONS = {
+    "workspace-public-network-disabled",
+    "workspace-approved-outbound-only",
+    "storage-network-deny",
+    "storage-redundant",
+    "key-vault-purge-protection",
+    "key-vault-network-deny",
+    "registry-premium",
+    "registry-public-network-disabled",
+    "registry-zone-redundant",
+    "registry-retention",
+    "registry-trust",
+    "app-insights-no-local-auth",
+    "lock",
+    "protect",
+}
+
+
+def weaken(inputs: dict, path: str, bad) -> dict:
+    inputs = copy.deepcopy(inputs)
+    *parents, leaf = path.split(".")
+    node = inputs
+    for part in parents:
+        node = node[part]
+    node[leaf] = bad
+    return inputs
+
+
+def test_every_rule_has_a_way_to_break_it():
+    assert set(WEAKENED) == {rule.id for rule in RULES}
+
+
+def test_prod_meets_the_whole_baseline():
+    assert check_plan(stack_plan("prod").resources, "prod") == []
+
+
+def test_staging_meets_the_baseline_but_for_locks():
+    """Staging rehearses prod's network and data protection; only lock and protect are off."""
+    assert {v.rule for v in check_plan(stack_plan("staging").resources, "prod")} == {"lock", "protect"}
+    assert check_plan(stack_plan("staging").resources, "staging") == []
+
+
+def test_dev_meets_the_rules_for_every_environment():
+    assert check_plan(stack_plan("dev").resources, "dev") == []
+
+
+def test_dev_deviates_from_prod_only_where_documented():
+    broken = {violation.rule for violation in check_plan(stack_plan("dev").resources, "prod")}
+    assert broken == DEV_DEVIATIONS
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_each_rule_fires_when_its_setting_is_weakened(rule):
+    resource = stack_plan("prod").one(rule.resource_type)
+    assert rule not in check_resource(rule.resource_type, resource.inputs, "prod")
+    weakened = weaken(resource.inputs, *WEAKENED[rule.id])
+    assert rule in check_resource(rule.resource_type, weakened, "prod")
+
+
+@pytest.mark.parametrize("resource_type", STATEFUL)
+def test_prod_needs_a_lock_and_protect_on_each_stateful_resource(resource_type):
+    plan = stack_plan("prod")
+    target = plan.one(resource_type)
+    without_lock = [r for r in plan.resources if not (r.type == LOCK and target.urn in r.dependencies)]
+    assert [v.rule for v in check_plan(without_lock, "prod")] == ["lock"]
+    unprotected = [replace(r, protect=False) if r is target else r for r in plan.resources]
+    assert [v.rule for v in check_plan(unprotected, "prod")] == ["protect"]
+
+
+@pytest.mark.parametrize("resource_type", DIAGNOSED)
+def test_each_diagnosed_resource_needs_its_diagnostic_setting(resource_type):
+    plan = stack_plan("prod")
+    target = plan.one(resource_type)
+    without = [r for r in plan.resources if not (r.type == DIAGNOSTIC_SETTING and target.urn in r.dependencies)]
+    assert [(v.rule, v.resource) for v in check_plan(without, "prod")] == [("diagnostics", target.urn)]
