@@ -3,18 +3,11 @@
 import json
 
 import pytest
-import yaml
 
 from components.config import ENVIRONMENT_DEFAULTS, PROD_BASELINE, ConfigError, StackConfig, load_config
-from conftest import ROOT
+from stack_plans import stack_file_config
 
 NS = "azureml-platform"
-
-
-def stack_file_config(stack: str) -> dict[str, str]:
-    """A stack file's config as the Pulumi CLI delivers it: objects JSON-encoded, scalars as strings."""
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return {key: json.dumps(value) if isinstance(value, (dict, list)) else str(value) for key, value in config.items()}
 
 
 def config_with(stack: str = "prod", **overrides) -> dict[str, str]:

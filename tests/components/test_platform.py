@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import stack_plan
+from stack_plans import stack_plan
 from components.roles import BUILTIN_ROLES
 from policies.baseline import DIAGNOSED, STATEFUL
 

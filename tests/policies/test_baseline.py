@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import stack_plan
+from stack_plans import stack_plan
 from policies.baseline import DIAGNOSED, LOCK, DIAGNOSTIC_SETTING, RULES, STATEFUL, check_plan, check_resource
 
 # How to break each rule: the input path and a non-compliant value.

@@ -1,0 +1,337 @@
+"""`python -m jobs`: upload data, submit and watch jobs, register models, against a stack's workspace.
+
+Only argparse and the light modules load before a subcommand runs: handlers import azure-ai-ml
+themselves. Every expected failure is a JobsError, reported here as one line with exit code 1.
+"""
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jobs.errors import JobsError, WaitTimeoutError, azure_errors, one_line
+from jobs.metrics import Requirement
+
+DESCRIPTION = "The ML lifecycle against the Azure ML workspace a Pulumi stack deployed."
+EPILOG = """lifecycle after `pulumi up`:
+  python -m jobs workspace --stack dev --write-config
+  python -m jobs upload jobs/data/iris.csv --name iris --stack dev
+  python -m jobs submit jobs/specs/train.yml --stack dev --input training_data=azureml:iris@latest
+  python -m jobs register JOB_NAME --name iris-classifier --stack dev --require 'accuracy>=0.9'
+offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9'
+(quote --require expressions: the shell reads > as a redirection)"""
+HEARTBEAT_SECONDS = 60.0
+LOG_DRAIN_SECONDS = 15.0
+
+
+def main(argv: list[str] | None = None, *, connect: Callable | None = None) -> int:
+    """Run one command; `connect(workspace) -> Lifecycle` is replaceable for tests."""
+    args = build_parser().parse_args(argv)
+    try:
+        with azure_errors():
+            result = args.handler(args, connect or _connect)
+    except JobsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    emit(result, args.output)
+    return 0
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def cmd_workspace(args, connect) -> dict[str, Any]:
+    """Show the workspace a stack (or config.json) resolves to; optionally write .azureml/config.json.
+
+    Reads the stack's outputs with `pulumi stack output --json`: subscriptionId, resourceGroupName and
+    workspaceName are required; computes, datastores and endpoints are listed when the stack exports them.
+    """
+    from jobs.workspace import write_config
+
+    workspace = _workspace(args)
+    summary = workspace.summary()
+    if args.write_config:
+        summary["config_written"] = str(write_config(workspace, args.write_config))
+    return summary
+
+
+def cmd_upload(args, connect) -> dict[str, Any]:
+    """Register a local file or folder as a new version of a data asset (never overwrites a version)."""
+    asset = connect(_workspace(args)).upload_data(
+        args.name, args.path, version=args.version, description=args.description, tags=args.tags
+    )
+    return {"name": asset.name, "version": asset.version, "type": asset.type, "path": asset.path,
+            "reference": f"azureml:{asset.name}:{asset.version}"}
+
+
+def cmd_submit(args, connect) -> dict[str, Any]:
+    """Submit a job spec (Azure ML CLI v2 YAML) with overrides, then stream its logs and wait for it.
+
+    Compute defaults to serverless; --compute names a cluster the stack exports. Exits 1 when the job
+    ends Failed or Canceled, or is still running at --timeout.
+    """
+    from jobs import specs
+
+    workspace = _workspace(args)
+    tags = {"stack": workspace.stack, **args.tags} if workspace.stack else args.tags
+    overrides = specs.Overrides(compute=args.compute, experiment=args.experiment, inputs=args.inputs, tags=tags)
+    job = specs.load(args.spec, overrides, workspace)  # a bad spec fails before any sign-in
+    lifecycle = connect(workspace)
+    submitted = lifecycle.submit(job)
+    link = f": {submitted.studio_url}" if submitted.studio_url else ""
+    progress(f"submitted {submitted.name} to experiment {submitted.experiment_name}{link}")
+    if args.no_wait:
+        return job_summary(submitted)
+    return job_summary(watch(lifecycle, submitted.name, args))
+
+
+def cmd_watch(args, connect) -> dict[str, Any]:
+    """Stream a submitted job's logs and wait for it to finish (exit 1 unless it completes)."""
+    return job_summary(watch(connect(_workspace(args)), args.job, args))
+
+
+def cmd_register(args, connect) -> dict[str, Any]:
+    """Register a Completed job's model output as a model version, with lineage, behind a metric gate.
+
+    The gate reads metrics.json from the job's metrics output; every --require must hold. Registering
+    the same job under the same model name again returns the existing version.
+    """
+    workspace = _workspace(args)
+    registration = connect(workspace).register(
+        args.job, args.name, model_output=args.model_output, metrics_output=args.metrics_output,
+        requirements=args.require, version=args.version, stack=workspace.stack, description=args.description,
+    )
+    model = registration.model
+    return {"name": model.name, "version": model.version, "created": registration.created, "job": args.job,
+            "path": model.path, "metrics": registration.metrics}
+
+
+def cmd_run_local(args, connect) -> dict[str, Any]:
+    """Run a job spec's command on this machine, inputs and outputs mapped to local folders.
+
+    Data inputs must be local (the spec's own, or --input NAME=PATH); MLflow logs to
+    OUTPUT_DIR/mlruns. The same --require gate as `register` applies to the metrics it writes.
+    """
+    from jobs import specs
+    from jobs.local import run_local
+
+    specs.read(args.spec)  # a missing or malformed spec fails before a run is announced
+    output_dir = args.output_dir or Path("outputs", "run-local", f"{args.spec.stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    progress(f"run-local {args.spec}: outputs in {output_dir}")
+    run = run_local(args.spec, output_dir, inputs=args.inputs, metrics_output=args.metrics_output,
+                    requirements=args.require)
+    return {"output_dir": str(run.output_dir), "outputs": {name: str(path) for name, path in run.outputs.items()},
+            "metrics": run.metrics}
+
+
+# -- shared steps ------------------------------------------------------------------------------
+
+
+def _connect(workspace):
+    from jobs.client import connect
+
+    return connect(workspace)
+
+
+def _workspace(args):
+    from jobs.workspace import resolve
+
+    return resolve(args.stack, args.workspace_config)
+
+
+def watch(lifecycle, job_name: str, args):
+    """Wait for the job while its logs stream; once it has ended, give the last log lines time to arrive."""
+    logs = None
+    if args.logs and args.output == "text":
+        logs = lifecycle.follow_logs(job_name, on_error=lambda exc: progress(f"log streaming stopped: {one_line(exc)}"))
+    try:
+        return lifecycle.wait(job_name, timeout=args.timeout, poll_interval=args.poll_interval,
+                              on_status=StatusPrinter(job_name))
+    except WaitTimeoutError:
+        logs = None  # the job still runs: its stream would not end
+        raise
+    finally:
+        if logs:
+            logs.join(timeout=LOG_DRAIN_SECONDS)
+
+
+def job_summary(job) -> dict[str, Any]:
+    from jobs.lifecycle import status_of
+
+    return {"name": job.name, "status": status_of(job), "experiment": job.experiment_name,
+            "compute": job.compute or "serverless", "studio_url": job.studio_url}
+
+
+class StatusPrinter:
+    """Progress for long waits: a line per status change, and a heartbeat while a status lasts."""
+
+    def __init__(self, job_name: str, heartbeat: float = HEARTBEAT_SECONDS):
+        self.job_name, self.heartbeat = job_name, heartbeat
+        self.last_status, self.last_printed = None, 0.0
+
+    def __call__(self, status: str, elapsed: float) -> None:
+        if status == self.last_status and elapsed - self.last_printed < self.heartbeat:
+            return
+        minutes, seconds = divmod(int(elapsed), 60)
+        progress(f"[{minutes // 60:d}:{minutes % 60:02d}:{seconds:02d}] {self.job_name} {status}")
+        self.last_status, self.last_printed = status, elapsed
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr so that stdout carries only the result (and stays valid JSON)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def emit(data: dict[str, Any], output: str) -> None:
+    if output == "json":
+        print(json.dumps(data, indent=2, default=str))
+        return
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            print(f"{key}:")
+            for inner_key, inner_value in value.items():
+                print(f"  {inner_key:<22} {inner_value}")
+        else:
+            print(f"{key:<24} {'-' if value in (None, {}) else value}")
+
+
+# -- argument parsing --------------------------------------------------------------------------
+
+
+def duration(text: str) -> float:
+    """Seconds from `90`, `90s`, `15m` or `2h`."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad duration {text!r}: use seconds or a number with s, m or h") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"bad duration {text!r}: must be positive")
+    return seconds
+
+
+def requirement(text: str) -> Requirement:
+    try:
+        return Requirement.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class KeyValues(argparse.Action):
+    """Repeated KEY=VALUE options gathered into one dict."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        key, separator, item = value.partition("=")
+        if not separator or not key:
+            parser.error(f"{option_string} expects KEY=VALUE, got {value!r}")
+        setattr(namespace, self.dest, {**getattr(namespace, self.dest), key: item})
+
+
+def _shared_options() -> dict[str, argparse.ArgumentParser]:
+    workspace = argparse.ArgumentParser(add_help=False)
+    source = workspace.add_argument_group("workspace").add_mutually_exclusive_group()
+    source.add_argument("--stack", metavar="NAME",
+                        help="Pulumi stack whose outputs name the workspace (runs `pulumi stack output --json`)")
+    source.add_argument("--workspace-config", type=Path, metavar="PATH",
+                        help="Azure ML config.json (subscription_id, resource_group, workspace_name); "
+                             "default: ./.azureml/config.json when neither option is given")
+
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--output", choices=("text", "json"), default="text", help="result format (default: text)")
+
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("--input", dest="inputs", action=KeyValues, default={}, metavar="NAME=VALUE",
+                        help="override a spec input: a literal, a local path, or azureml:ASSET:VERSION / "
+                             "azureml:ASSET@latest for data (repeatable)")
+
+    gate = argparse.ArgumentParser(add_help=False)
+    gate.add_argument("--require", action="append", type=requirement, default=[], metavar="EXPR",
+                      help="metric gate such as 'accuracy>=0.85' (>= <= > < ==; quote it; repeatable, all must hold)")
+    gate.add_argument("--metrics-output", default="metrics", metavar="NAME",
+                      help="output holding metrics.json (default: metrics)")
+
+    wait = argparse.ArgumentParser(add_help=False)
+    wait.add_argument("--timeout", type=duration, default=duration("2h"), metavar="DURATION",
+                      help="give up waiting after this long, e.g. 900, 30m, 2h (default: 2h)")
+    wait.add_argument("--poll-interval", type=duration, default=duration("15s"), metavar="DURATION",
+                      help="how often to check the job status (default: 15s)")
+    wait.add_argument("--no-logs", dest="logs", action="store_false",
+                      help="do not stream the job's logs (never streamed with --output json)")
+    return {"workspace": workspace, "output": output, "inputs": inputs, "gate": gate, "wait": wait}
+
+
+def _options_workspace(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--write-config", nargs="?", type=Path, const=Path(".azureml/config.json"), metavar="PATH",
+                        help="write an Azure ML config.json (default path: .azureml/config.json)")
+
+
+def _options_upload(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="local file (uri_file) or folder (uri_folder) to upload")
+    parser.add_argument("--name", required=True, help="data asset name")
+    parser.add_argument("--version", help="explicit version; refused if it exists (default: next free version)")
+    parser.add_argument("--description", help="data asset description")
+    parser.add_argument("--tag", dest="tags", action=KeyValues, default={}, metavar="KEY=VALUE",
+                        help="data asset tag (repeatable)")
+
+
+def _options_submit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", type=Path, help="job spec YAML, e.g. jobs/specs/train.yml")
+    parser.add_argument("--compute", metavar="NAME",
+                        help="cluster from the stack's computes (key or Azure name); default: serverless")
+    parser.add_argument("--experiment", metavar="NAME", help="experiment name (default: the spec's experiment_name)")
+    parser.add_argument("--tag", dest="tags", action=KeyValues, default={}, metavar="KEY=VALUE",
+                        help="job tag (repeatable; `stack` is added when --stack is used)")
+    parser.add_argument("--no-wait", action="store_true", help="return once submitted (see `watch`)")
+
+
+def _options_watch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job", help="job name, as printed by `submit`")
+
+
+def _options_register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job", help="name of a Completed job")
+    parser.add_argument("--name", required=True, help="model name")
+    parser.add_argument("--model-output", default="model", metavar="NAME",
+                        help="job output holding the model (default: model)")
+    parser.add_argument("--version", help="explicit model version; refused if it exists (default: next free)")
+    parser.add_argument("--description", help="model description")
+
+
+def _options_run_local(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", type=Path, help="job spec YAML, e.g. jobs/specs/train.yml")
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+                        help="where outputs go, one folder per output (default: outputs/run-local/SPEC-TIMESTAMP)")
+
+
+# name -> (handler, shared option groups, own options); the handler's docstring is its help.
+COMMANDS = {
+    "workspace": (cmd_workspace, ("workspace", "output"), _options_workspace),
+    "upload": (cmd_upload, ("workspace", "output"), _options_upload),
+    "submit": (cmd_submit, ("inputs", "wait", "workspace", "output"), _options_submit),
+    "watch": (cmd_watch, ("wait", "workspace", "output"), _options_watch),
+    "register": (cmd_register, ("gate", "workspace", "output"), _options_register),
+    "run-local": (cmd_run_local, ("inputs", "gate", "output"), _options_run_local),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m jobs", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    shared = _shared_options()
+    for name, (handler, groups, add_options) in COMMANDS.items():
+        summary, _, details = handler.__doc__.partition("\n")
+        command = commands.add_parser(name, help=summary, description=f"{summary}\n{textwrap.dedent(details)}",
+                                      parents=[shared[group] for group in groups],
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+        add_options(command)
+        command.set_defaults(handler=handler)
+    return parser

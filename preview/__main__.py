@@ -1,0 +1,46 @@
+"""python -m preview <stack> [--format tree|json] [--root DIR]: the offline plan of a stack."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m preview",
+        description="Run the Pulumi program offline, under mocks, and print what it would deploy.",
+    )
+    parser.add_argument("stack", help="stack name: its config is read from Pulumi.<stack>.yaml")
+    parser.add_argument("--format", choices=("tree", "json"), default="tree", help="output format (default: tree)")
+    parser.add_argument("--root", type=Path, help="project directory holding Pulumi.yaml (default: this repository)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Imported once the arguments are parsed, so that --help answers at once (YAML, then pulumi, load slowly).
+    from preview.plan import PROJECT_ROOT, PreviewError, capture_plan
+    from preview.render import render_tree
+
+    logging.basicConfig(format="%(levelname)s: %(message)s")  # the program's pulumi.log warnings and errors
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # the program's prints must not mix with the plan
+            plan = capture_plan(args.stack, root=args.root or PROJECT_ROOT)
+    except PreviewError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+    else:
+        print(render_tree(plan, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

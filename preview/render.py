@@ -1,0 +1,150 @@
+"""A plan as a tree for humans: components and their children, each with its Azure name and the
+settings a reviewer looks at first, then the stack outputs and a count by type."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from preview.arm import arm_type
+from preview.plan import UNKNOWN_VALUE, Plan, PlannedResource, cli_json
+
+# Input paths shown per type; "properties." prefixes are dropped from the labels.
+KEY_SETTINGS: dict[str, tuple[str, ...]] = {
+    "azure-native:resources:ResourceGroup": ("location",),
+    "azure-native:storage:StorageAccount": (
+        "sku.name",
+        "kind",
+        "publicNetworkAccess",
+        "allowBlobPublicAccess",
+        "allowSharedKeyAccess",
+    ),
+    "azure-native:storage:BlobServiceProperties": ("isVersioningEnabled", "deleteRetentionPolicy.days"),
+    "azure-native:keyvault:Vault": (
+        "properties.sku.name",
+        "properties.enableRbacAuthorization",
+        "properties.enablePurgeProtection",
+        "properties.publicNetworkAccess",
+    ),
+    "azure-native:containerregistry:Registry": ("sku.name", "adminUserEnabled", "publicNetworkAccess"),
+    "azure-native:operationalinsights:Workspace": ("sku.name", "retentionInDays"),
+    "azure-native:applicationinsights:Component": ("kind", "disableLocalAuth"),
+    "azure-native:machinelearningservices:Workspace": (
+        "sku.name",
+        "publicNetworkAccess",
+        "managedNetwork.isolationMode",
+        "systemDatastoresAuthMode",
+    ),
+    "azure-native:machinelearningservices:Compute": (
+        "properties.computeType",
+        "properties.properties.vmSize",
+        "properties.properties.scaleSettings.minNodeCount",
+        "properties.properties.scaleSettings.maxNodeCount",
+    ),
+    "azure-native:machinelearningservices:Datastore": (
+        "properties.datastoreType",
+        "properties.credentials.credentialsType",
+    ),
+    "azure-native:machinelearningservices:OnlineEndpoint": ("properties.authMode", "properties.publicNetworkAccess"),
+    "azure-native:machinelearningservices:OnlineDeployment": ("properties.instanceType", "sku.capacity"),
+    "azure-native:authorization:RoleAssignment": ("roleDefinitionId", "principalType"),
+    "azure-native:authorization:ManagementLockByScope": ("level",),
+}
+
+BUILTIN_ROLES = {
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "69566ab7-960f-475b-8e7c-b3118f30c6bd": "Storage File Data Privileged Contributor",
+    "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
+    "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
+    "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
+    "f6c7c914-8db3-469d-8ca1-694a8f32e121": "AzureML Data Scientist",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+}
+
+BOLD, DIM, YELLOW, RESET = "\033[1m", "\033[2m", "\033[33m", "\033[0m"
+
+
+def render_tree(plan: Plan, color: bool = False) -> str:
+    paint = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda _, text: text)
+    lines = [paint(BOLD, f"{plan.project} · {plan.stack}")]
+    lines += _branch(plan, None, "", paint)
+    if plan.outputs:
+        lines += ["", "Outputs:"]
+        lines += [f"  {key}: {_compact(value)}" for key, value in sorted(plan.outputs.items())]
+    lines += ["", summary(plan)]
+    unknown = _count_unknowns(plan.to_json())
+    if unknown:
+        lines.append(paint(YELLOW, f"warning: {unknown} values are {UNKNOWN_VALUE}: the mocks left outputs unresolved"))
+    return "\n".join(lines)
+
+
+def summary(plan: Plan) -> str:
+    counts = Counter(resource.type for resource in plan.resources)
+    by_count = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    noun = "resource" if len(plan.resources) == 1 else "resources"
+    return f"{len(plan.resources)} {noun}: " + ", ".join(f"{count} × {type_}" for type_, count in by_count)
+
+
+def _branch(plan: Plan, parent_urn: str | None, indent: str, paint) -> list[str]:
+    children = [resource for resource in plan.resources if resource.parent == parent_urn]
+    lines = []
+    for index, resource in enumerate(children):
+        last = index == len(children) - 1
+        lines.append(f"{indent}{'└─' if last else '├─'} {_describe(resource, paint)}")
+        lines += _branch(plan, resource.urn, indent + ("   " if last else "│  "), paint)
+    return lines
+
+
+def _describe(resource: PlannedResource, paint) -> str:
+    parts = [paint(DIM, resource.type), paint(BOLD, resource.name)]
+    if resource.custom:
+        parts.append(_azure_name(resource))
+    if resource.protect:
+        parts.append(paint(YELLOW, "[protected]"))
+    parts += [f"{label}={value}" for label, value in _key_settings(resource)]
+    return " ".join(parts)
+
+
+def _azure_name(resource: PlannedResource) -> str:
+    arm = arm_type(resource.type)
+    name = resource.inputs.get(arm.name_key) if arm else None
+    return f'"{name}"' if name else "(auto-named)"
+
+
+def _key_settings(resource: PlannedResource) -> list[tuple[str, str]]:
+    settings = []
+    for path in KEY_SETTINGS.get(resource.type, ()):
+        value = _lookup(resource.inputs, path.split("."))
+        if value is not None:
+            settings.append((path.replace("properties.", ""), _display(value)))
+    return settings
+
+
+def _lookup(data: Any, keys: list[str]) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("/subscriptions/"):  # an ARM id: its last segment says it
+        last = value.rsplit("/", 1)[-1]
+        value = BUILTIN_ROLES.get(last, last)
+    text = _compact(value)
+    return json.dumps(text) if " " in text else text
+
+
+def _compact(value: Any) -> str:
+    return value if isinstance(value, str) else cli_json(value)
+
+
+def _count_unknowns(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_count_unknowns(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_count_unknowns(item) for item in value)
+    return int(value == UNKNOWN_VALUE)

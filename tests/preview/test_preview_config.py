@@ -1,0 +1,77 @@
+"""Stack config reaches the program exactly as the Pulumi CLI delivers it."""
+
+import copy
+
+import pytest
+
+from preview.plan import capture_plan, config_for_program, load_stack_config
+from preview_helpers import COMPUTE, CONTAINER, FIXTURE, fixture_plan
+
+
+def test_load_stack_config_returns_the_stack_files_map_as_written():
+    assert load_stack_config("prod", FIXTURE) == {
+        "fixture-platform:location": "northeurope",
+        "fixture-platform:prefix": "fx",
+        "fixture-platform:protect": True,
+        "fixture-platform:replicas": 3,
+        "fixture-platform:storage": {"sku": "Standard_ZRS", "containers": ["raw"]},
+        "fixture-platform:datastoreKey": {"secure": "v1:cHJvZC1hY2NvdW50LWtleS1jaXBoZXJ0ZXh0"},
+    }
+
+
+def test_the_program_sees_strings_json_and_secret_keys_in_config_and_environment():
+    outputs = fixture_plan("prod").outputs
+    assert outputs["configSeen"] == {
+        "fixture-platform:location": "northeurope",
+        "fixture-platform:prefix": "fx",
+        "fixture-platform:protect": "true",
+        "fixture-platform:replicas": "3",
+        "fixture-platform:storage": '{"containers":["raw"],"sku":"Standard_ZRS"}',
+    }
+    assert outputs["secretConfigKeys"] == ["fixture-platform:datastoreKey"]
+    assert outputs["configEnvKeys"] == sorted(load_stack_config("prod", FIXTURE))  # PULUMI_CONFIG, as the CLI sets it
+    assert outputs["replicas"] == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "delivered"),
+    [
+        ("westeurope", "westeurope"),
+        ("true", "true"),
+        (True, "true"),
+        (False, "false"),
+        (3, "3"),
+        (2.5, "2.5"),
+        ({"b": 1, "a": [True, None]}, '{"a":[true,null],"b":1}'),
+        (["raw", 2], '["raw",2]'),
+    ],
+)
+def test_values_are_encoded_like_the_cli_encodes_them(value, delivered):
+    assert config_for_program({"key": value}, "proj") == ({"proj:key": delivered}, [])
+
+
+def test_keys_get_the_project_namespace_unless_they_have_one():
+    values, _ = config_for_program({"location": "a", "proj:prefix": "b", "azure-native:location": "c"}, "proj")
+    assert values == {"proj:location": "a", "proj:prefix": "b", "azure-native:location": "c"}
+
+
+def test_secure_values_become_placeholders_and_mark_their_key_secret_even_when_nested():
+    values, secret_keys = config_for_program(
+        {"password": {"secure": "v1:abc"}, "db": {"host": "h", "users": [{"secure": "v1:def"}]}, "plain": "p"}, "proj"
+    )
+    assert values == {
+        "proj:password": "[secret]",
+        "proj:db": '{"host":"h","users":["[secret]"]}',
+        "proj:plain": "p",
+    }
+    assert secret_keys == ["proj:password", "proj:db"]
+
+
+def test_a_config_dict_replaces_the_stack_file():
+    config = copy.deepcopy(load_stack_config("dev", FIXTURE))
+    config["fixture-platform:storage"]["containers"] = ["landing"]
+    config["replicas"] = 5  # no namespace: the project's
+    plan = capture_plan("dev", config, root=FIXTURE)
+    assert [r.name for r in plan.of_type(CONTAINER)] == ["lake-landing"]
+    assert plan.one(COMPUTE).inputs["properties"]["properties"]["scaleSettings"]["maxNodeCount"] == 5
+    assert plan.outputs["configSeen"]["fixture-platform:replicas"] == "5"
