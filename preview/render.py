@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from components.roles import BUILTIN_ROLES
 from preview.arm import arm_type
 from preview.plan import UNKNOWN_VALUE, Plan, PlannedResource, cli_json
 
@@ -52,16 +53,7 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "azure-native:authorization:ManagementLockByScope": ("level",),
 }
 
-BUILTIN_ROLES = {
-    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
-    "69566ab7-960f-475b-8e7c-b3118f30c6bd": "Storage File Data Privileged Contributor",
-    "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
-    "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
-    "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
-    "f6c7c914-8db3-469d-8ca1-694a8f32e121": "AzureML Data Scientist",
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
-}
+ROLE_NAMES = {guid: name for name, guid in BUILTIN_ROLES.items()}
 
 BOLD, DIM, YELLOW, RESET = "\033[1m", "\033[2m", "\033[33m", "\033[0m"
 
@@ -133,7 +125,7 @@ def _lookup(data: Any, keys: list[str]) -> Any:
 def _display(value: Any) -> str:
     if isinstance(value, str) and value.startswith("/subscriptions/"):  # an ARM id: its last segment says it
         last = value.rsplit("/", 1)[-1]
-        value = BUILTIN_ROLES.get(last, last)
+        value = ROLE_NAMES.get(last, last)
     text = _compact(value)
     return json.dumps(text) if " " in text else text
 

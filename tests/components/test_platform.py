@@ -253,3 +253,39 @@ def test_every_resource_is_tagged(any_stack):
         assert resource.inputs["tags"]["environment"] == any_stack
         assert resource.inputs["tags"]["managed-by"] == "pulumi/azureml-platform"
         assert resource.inputs["tags"]["owner"] == "ml-platform-team"
+
+
+def test_invalid_config_stops_the_program_with_the_key_named():
+    from preview.plan import PreviewError, capture_plan, load_stack_config
+
+    config = load_stack_config("prod")
+    config["azureml-platform:workspace"] = {"publicNetworkAcess": "Enabled"}
+    config["azureml-platform:storage"] = {"sku": "Standard_LRS"}
+    with pytest.raises(PreviewError) as raised:
+        capture_plan("prod", config=config)
+    assert str(raised.value).splitlines() == [
+        "invalid stack config (stacks/Pulumi.prod.yaml):",
+        "azureml-platform:workspace.publicNetworkAcess: unknown key; did you mean 'publicNetworkAccess'? "
+        "allowed keys: customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, "
+        "publicNetworkAccess",
+    ]
+
+
+def test_customer_managed_key_is_granted_before_the_workspace_uses_it():
+    from preview.plan import capture_plan, load_stack_config
+
+    vault_id = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-keys"
+    key_uri = "https://kv-keys.vault.azure.net/keys/aml/0123456789abcdef0123456789abcdef"
+    config = load_stack_config("prod")
+    config["azureml-platform:workspace"] = {"customerManagedKey": {"keyVaultId": vault_id, "keyUri": key_uri}}
+    plan = capture_plan("prod", config=config)
+    workspace = plan.one(WORKSPACE)
+    identity_id = workspace.inputs["primaryUserAssignedIdentity"]
+    assert workspace.inputs["encryption"] == {
+        "status": "Enabled",
+        "keyVaultProperties": {"keyVaultArmId": vault_id, "keyIdentifier": key_uri},
+        "identity": {"userAssignedIdentity": identity_id},
+    }
+    grants = [r for r in plan.of_type(ROLE) if r.inputs["scope"] == vault_id]
+    assert [arm_name(g.inputs["roleDefinitionId"]) for g in grants] == [ROLE_ID["Key Vault Crypto Service Encryption User"]]
+    assert plan.depends_on(workspace, grants[0])
