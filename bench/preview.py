@@ -29,13 +29,16 @@ from preview.engine import run_program  # noqa: E402
 from preview.plan import Plan, capture_plan  # noqa: E402
 
 
-def median_seconds(action, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+def seconds(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def alternating_medians(first, second, runs: int) -> tuple[float, float]:
+    """Median wall times of two actions run turn about, so that drift in machine speed hits both alike."""
+    timings = [(seconds(first), seconds(second)) for _ in range(runs)]
+    return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
 
 
 def constructor_arguments(type_token: str) -> tuple[str, dict[str, str]]:
@@ -64,8 +67,8 @@ def bare_program(plan: Plan) -> str:
     return "\n".join([header, *lines]) + "\n"
 
 
-def process_seconds(command: list[str], runs: int) -> float:
-    return median_seconds(lambda: subprocess.run(command, cwd=ROOT, check=True, capture_output=True), runs)
+def in_new_process(command: list[str]):
+    return lambda: subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
 
 
 def bare_process(bare_root: str, stack: str) -> list[str]:
@@ -92,10 +95,12 @@ def main() -> None:
             Path(bare_root, "__main__.py").write_text(bare_program(plan))
             run_bare = lambda: run_program(Path(bare_root), "bare", stack, {}, [])  # noqa: E731
             run_bare()
-            warm_bare = median_seconds(run_bare, args.runs)
-            cold_bare = process_seconds(bare_process(bare_root, stack), cold_runs)
-        warm = median_seconds(lambda: capture_plan(stack), args.runs)
-        cold = process_seconds([sys.executable, "-m", "preview", stack, "--format", "json"], cold_runs)
+            warm, warm_bare = alternating_medians(lambda: capture_plan(stack), run_bare, args.runs)
+            cold, cold_bare = alternating_medians(
+                in_new_process([sys.executable, "-m", "preview", stack, "--format", "json"]),
+                in_new_process(bare_process(bare_root, stack)),
+                cold_runs,
+            )
         count = sum(r.custom for r in plan.resources)
         print(
             f"{stack:8} {count:>9} | {warm:>7.3f}s {warm_bare:>7.3f}s {warm / warm_bare:>5.2f}x "
