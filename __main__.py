@@ -59,7 +59,6 @@ def main() -> None:
     context = PlatformContext(
         project=PROJECT,
         stack=stack,
-        environment=config.environment,
         location=config.location,
         subscription_id=client.subscription_id,
         tenant_id=client.tenant_id,

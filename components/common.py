@@ -7,7 +7,7 @@ settings), typed once here and applied the same way by every component.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import pulumi
 from pulumi_azure_native import authorization, monitor
@@ -24,13 +24,17 @@ class PlatformContext:
 
     project: str
     stack: str
-    environment: str
     location: str
     subscription_id: str
     tenant_id: str
     resource_group_name: pulumi.Input[str]
     names: Names
     tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def placement(self) -> dict[str, Any]:
+        """Where a tracked resource goes: the same group, region and tags for every one of them."""
+        return {"resource_group_name": self.resource_group_name, "location": self.location, "tags": self.tags}
 
 
 @dataclass(frozen=True)

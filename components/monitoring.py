@@ -27,8 +27,7 @@ class Monitoring(pulumi.ComponentResource):
         self.log_analytics = operationalinsights.Workspace(
             f"{name}-log-analytics",
             workspace_name=context.names.log_analytics,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
+            **context.placement,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
             retention_in_days=settings.retention_days,
             workspace_capping=(
@@ -38,20 +37,17 @@ class Monitoring(pulumi.ComponentResource):
             ),
             # Readers see only the logs of resources they may read, not the whole workspace.
             features=operationalinsights.WorkspaceFeaturesArgs(enable_log_access_using_only_resource_permissions=True),
-            tags=context.tags,
             opts=child_options(self, protect=args.common.protect),
         )
         self.application_insights = applicationinsights.Component(
             f"{name}-application-insights",
             resource_name_=context.names.application_insights,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
+            **context.placement,
             kind="web",
             application_type="web",
             ingestion_mode="LogAnalytics",
             workspace_resource_id=self.log_analytics.id,
             disable_local_auth=not settings.local_auth,
-            tags=context.tags,
             opts=child_options(self),
         )
         lock_resource(self, f"{name}-log-analytics", self.log_analytics.id, args.common.lock)

@@ -100,9 +100,7 @@ class Workspace(pulumi.ComponentResource):
         return managedidentity.UserAssignedIdentity(
             f"{self._name}-identity",
             resource_name_=context.names.identity,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
-            tags=context.tags,
+            **context.placement,
             opts=child_options(self),
         )
 
@@ -111,8 +109,7 @@ class Workspace(pulumi.ComponentResource):
         account = storage.StorageAccount(
             f"{self._name}-storage",
             account_name=context.names.storage_account,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
+            **context.placement,
             kind="StorageV2",
             sku=storage.SkuArgs(name=settings.sku),
             access_tier="Hot",
@@ -130,7 +127,6 @@ class Workspace(pulumi.ComponentResource):
                 ip_rules=[storage.IPRuleArgs(i_p_address_or_range=ip) for ip in settings.network.allowed_ip_ranges],
             ),
             encryption=storage.EncryptionArgs(key_source="Microsoft.Storage", require_infrastructure_encryption=True),
-            tags=context.tags,
             opts=child_options(self, protect=self._args.common.protect),
         )
         blob_service = storage.BlobServiceProperties(
@@ -170,8 +166,7 @@ class Workspace(pulumi.ComponentResource):
         vault = keyvault.Vault(
             f"{self._name}-key-vault",
             vault_name=context.names.key_vault,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
+            **context.placement,
             properties=keyvault.VaultPropertiesArgs(
                 tenant_id=context.tenant_id,
                 sku=keyvault.SkuArgs(family="A", name="standard"),
@@ -187,7 +182,6 @@ class Workspace(pulumi.ComponentResource):
                     ip_rules=[keyvault.IPRuleArgs(value=ip) for ip in settings.network.allowed_ip_ranges],
                 ),
             ),
-            tags=context.tags,
             opts=child_options(self, protect=self._args.common.protect),
         )
         govern(self, f"{self._name}-key-vault", vault.id, self._args.common)
@@ -199,8 +193,7 @@ class Workspace(pulumi.ComponentResource):
         registry = containerregistry.Registry(
             f"{self._name}-container-registry",
             registry_name=context.names.container_registry,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
+            **context.placement,
             sku=containerregistry.SkuArgs(name=settings.sku),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
@@ -209,7 +202,6 @@ class Workspace(pulumi.ComponentResource):
             network_rule_set=_registry_network_rules(settings.network) if premium else None,
             zone_redundancy="Enabled" if settings.zone_redundancy else "Disabled",
             policies=_registry_policies(settings) if premium else None,
-            tags=context.tags,
             opts=child_options(self, protect=self._args.common.protect),
         )
         govern(self, f"{self._name}-container-registry", registry.id, self._args.common)
@@ -242,8 +234,7 @@ class Workspace(pulumi.ComponentResource):
         workspace = machinelearningservices.Workspace(
             f"{self._name}-workspace",
             workspace_name=context.names.workspace,
-            resource_group_name=context.resource_group_name,
-            location=context.location,
+            **context.placement,
             kind="Default",
             sku=machinelearningservices.SkuArgs(name="Basic", tier="Basic"),
             friendly_name=settings.friendly_name or context.names.workspace,
@@ -263,7 +254,6 @@ class Workspace(pulumi.ComponentResource):
             hbi_workspace=settings.hbi,
             image_build_compute=settings.image_build_compute,
             encryption=self._encryption(),
-            tags=context.tags,
             opts=child_options(
                 self, protect=self._args.common.protect, depends_on=[*identity_access, *self._key_access()]
             ),
