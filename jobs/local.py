@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobs import specs
-from jobs.errors import JobEndedError, SpecError
+from jobs.errors import InputError, JobEndedError, SpecError
 from jobs.metrics import METRICS_FILE, Requirement, gate, read_metrics
 
 _BINDING = re.compile(r"\$\{\{\s*(inputs|outputs)\.(\w+)\s*\}\}")
@@ -75,8 +75,11 @@ def _local_inputs(spec: Path, inputs: dict) -> dict[str, str]:
 
 
 def _local_outputs(output_dir: Path, outputs: dict) -> dict[str, Path]:
+    """One empty folder per output, as Azure ML gives every job: a run never writes over another's."""
     folders = {name: (output_dir / name).resolve() for name in outputs}
     for folder in folders.values():
+        if folder.is_dir() and any(folder.iterdir()):
+            raise InputError(f"output folder {folder} is not empty: pass another --output-dir")
         folder.mkdir(parents=True, exist_ok=True)
     return folders
 

@@ -9,7 +9,7 @@ import pytest
 from jobs_fakes import TRAIN_SPEC
 
 from jobs.cli import main
-from jobs.errors import JobEndedError, SpecError
+from jobs.errors import InputError, JobEndedError, SpecError
 from jobs.local import render, run_local
 
 pytest_plugins = ["jobs_fixtures"]
@@ -77,6 +77,12 @@ def test_a_failing_command_fails_the_local_run(tmp_path):
                     "environment: azureml:any@latest\n")
     with pytest.raises(JobEndedError, match=f"local run of {spec} failed with exit code 3"):
         run_local(spec, tmp_path / "out")
+
+
+def test_a_run_never_writes_over_an_earlier_runs_outputs(trained):
+    _, _, output_dir = trained
+    with pytest.raises(InputError, match=f"output folder {output_dir / 'model'} is not empty: pass another --output-dir"):
+        run_local(TRAIN_SPEC, output_dir)
 
 
 def test_a_remote_data_input_needs_a_local_copy(tmp_path):
