@@ -106,8 +106,14 @@ def send_diagnostics(
         name="to-log-analytics",
         resource_uri=resource_id,
         workspace_id=settings.workspace_id,
-        logs=[monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True) for group in settings.log_category_groups],
-        metrics=[monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True) for category in settings.metric_categories],
+        logs=[
+            monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True)
+            for group in settings.log_category_groups
+        ],
+        metrics=[
+            monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True)
+            for category in settings.metric_categories
+        ],
         opts=child_options(parent),
     )
 

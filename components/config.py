@@ -50,7 +50,8 @@ def _matching(pattern: str, description: str) -> AfterValidator:
 
 
 Guid = Annotated[
-    str, _matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    str,
+    _matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7"),
 ]
 Location = Annotated[str, _matching(r"[a-z][a-z0-9]{1,39}", "an Azure region name such as westeurope")]
 # Lowercase so one prefix works for every Azure name; hyphens are dropped where a type forbids them.

@@ -21,7 +21,9 @@ BUILTIN_ROLES = {
 }
 
 _GUID = re.compile(r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}", re.IGNORECASE)
-_ROLE_DEFINITION_ID = re.compile(rf"(?:/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/({_GUID.pattern})", re.IGNORECASE)
+_ROLE_DEFINITION_ID = re.compile(
+    rf"(?:/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/({_GUID.pattern})", re.IGNORECASE
+)
 
 
 def resolve_role(role: str) -> str:

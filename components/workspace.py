@@ -143,23 +143,23 @@ class Workspace(pulumi.ComponentResource):
             ),
             opts=child_options(self),
         )
-        # Storage accounts report metrics only; the logs live on the blob service.
-        diagnostics = self._args.common.diagnostics
-        if diagnostics:
-            send_diagnostics(
-                self,
-                f"{self._name}-storage",
-                account.id,
-                DiagnosticSettings(diagnostics.workspace_id, log_category_groups=(), metric_categories=("Transaction",)),
-            )
-            send_diagnostics(
-                self,
-                f"{self._name}-blob-service",
-                blob_service.id,
-                DiagnosticSettings(diagnostics.workspace_id, metric_categories=("Transaction",)),
-            )
+        self._storage_diagnostics(account, blob_service)
         lock_resource(self, f"{self._name}-storage", account.id, self._args.common.lock)
         return account
+
+    def _storage_diagnostics(
+        self, account: storage.StorageAccount, blob_service: storage.BlobServiceProperties
+    ) -> None:
+        """Storage accounts report metrics only; their logs come from the blob service."""
+        diagnostics = self._args.common.diagnostics
+        if diagnostics is None:
+            return
+        account_metrics = DiagnosticSettings(
+            diagnostics.workspace_id, log_category_groups=(), metric_categories=("Transaction",)
+        )
+        blob_logs = DiagnosticSettings(diagnostics.workspace_id, metric_categories=("Transaction",))
+        send_diagnostics(self, f"{self._name}-storage", account.id, account_metrics)
+        send_diagnostics(self, f"{self._name}-blob-service", blob_service.id, blob_logs)
 
     def _key_vault(self) -> keyvault.Vault:
         context, settings = self._args.common.context, self._args.key_vault
