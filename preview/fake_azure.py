@@ -8,7 +8,6 @@ azure-native does, gives them ARM ids, and fills the computed outputs programs r
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret, wrap_rpc_secret
 
+from components.naming import deterministic_guid as fake_guid
 from preview.arm import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, ArmType, arm_type
 from preview.plan import PreviewError
 
@@ -23,11 +23,6 @@ from preview.plan import PreviewError
 DEFAULT_LOCATION = "westeurope"
 RESOURCE_GROUP_TYPE = "azure-native:resources:ResourceGroup"
 CLIENT_CONFIG = {"clientId": CLIENT_ID, "objectId": OBJECT_ID, "subscriptionId": SUBSCRIPTION_ID, "tenantId": TENANT_ID}
-
-
-def fake_guid(*parts: str) -> str:
-    """A GUID that is the same on every run for the same parts."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
 
 @dataclass(frozen=True)
