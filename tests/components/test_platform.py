@@ -289,3 +289,17 @@ def test_customer_managed_key_is_granted_before_the_workspace_uses_it():
     grants = [r for r in plan.of_type(ROLE) if r.inputs["scope"] == vault_id]
     assert [arm_name(g.inputs["roleDefinitionId"]) for g in grants] == [ROLE_ID["Key Vault Crypto Service Encryption User"]]
     assert plan.depends_on(workspace, grants[0])
+
+
+def test_an_existing_resource_group_is_used_instead_of_created():
+    from preview.plan import capture_plan, load_stack_config
+
+    config = load_stack_config("dev")
+    config["azureml-platform:existingResourceGroup"] = "rg-shared-ml"
+    plan = capture_plan("dev", config=config)
+    assert plan.of_type(f"{NS}:resources:ResourceGroup") == []
+    placed = [r for r in plan.resources if r.custom and "resourceGroupName" in r.inputs]
+    assert len(placed) == 8
+    assert {r.inputs["resourceGroupName"] for r in placed} == {"rg-shared-ml"}
+    assert plan.outputs["resourceGroupName"] == "rg-shared-ml"
+    assert "/resourceGroups/rg-shared-ml/" in plan.one(WORKSPACE).inputs["storageAccount"]
