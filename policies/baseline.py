@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Literal, Mapping, Protocol
 
+from preview.plan import input_at
+
 STORAGE = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 KEY_VAULT = "azure-native:keyvault:Vault"
@@ -36,15 +38,6 @@ class Resource(Protocol):
     protect: bool
 
 
-def value(inputs: Mapping[str, Any], path: str) -> Any:
-    """`a.b.c` in nested inputs, None where any step is missing."""
-    for part in path.split("."):
-        if not isinstance(inputs, Mapping):
-            return None
-        inputs = inputs.get(part)
-    return inputs
-
-
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -56,7 +49,7 @@ class Rule:
 
 
 def equals(path: str, expected: Any) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda inputs: value(inputs, path) == expected
+    return lambda inputs: input_at(inputs, path) == expected
 
 
 RULES: tuple[Rule, ...] = (
@@ -67,7 +60,8 @@ RULES: tuple[Rule, ...] = (
          "Azure Policy: managed virtual network", equals("managedNetwork.isolationMode", "AllowOnlyApprovedOutbound"), "prod"),
     Rule("workspace-user-assigned-identity", WORKSPACE, "a user-assigned identity is the primary identity",
          "Azure Policy: user-assigned identity",
-         lambda i: value(i, "identity.type") == "UserAssigned" and bool(value(i, "primaryUserAssignedIdentity"))),
+         lambda i: input_at(i, "identity.type") == "UserAssigned"
+         and bool(input_at(i, "primaryUserAssignedIdentity"))),
     Rule("workspace-identity-datastores", WORKSPACE, "system datastores use identity, not account keys",
          "AVM default", equals("systemDatastoresAuthMode", "identity")),
     Rule("workspace-no-v1-legacy", WORKSPACE, "v1LegacyMode is false", "AVM default", equals("v1LegacyMode", False)),
@@ -79,10 +73,10 @@ RULES: tuple[Rule, ...] = (
          equals("allowBlobPublicAccess", False)),
     Rule("storage-no-shared-key", STORAGE, "shared-key access off", "CKV2_AZURE_40", equals("allowSharedKeyAccess", False)),
     Rule("storage-network-deny", STORAGE, "network default action Deny with AzureServices bypass", "CKV_AZURE_35/36",
-         lambda i: value(i, "networkRuleSet.defaultAction") == "Deny"
-         and "AzureServices" in str(value(i, "networkRuleSet.bypass")), "prod"),
+         lambda i: input_at(i, "networkRuleSet.defaultAction") == "Deny"
+         and "AzureServices" in str(input_at(i, "networkRuleSet.bypass")), "prod"),
     Rule("storage-redundant", STORAGE, "zone- or geo-redundant replication", "CKV_AZURE_206",
-         lambda i: value(i, "sku.name") in REDUNDANT_STORAGE, "prod"),
+         lambda i: input_at(i, "sku.name") in REDUNDANT_STORAGE, "prod"),
     Rule("storage-blob-soft-delete", BLOB_SERVICE, "blob soft delete on", "data-loss protection",
          equals("deleteRetentionPolicy.enabled", True)),
     Rule("storage-container-soft-delete", BLOB_SERVICE, "container soft delete on", "data-loss protection",
@@ -112,7 +106,8 @@ RULES: tuple[Rule, ...] = (
          equals("policies.trustPolicy.status", "enabled"), "prod"),
     # Monitoring
     Rule("app-insights-workspace-based", APP_INSIGHTS, "workspace-based (Log Analytics) ingestion", "AVM",
-         lambda i: value(i, "ingestionMode") == "LogAnalytics" and bool(value(i, "workspaceResourceId"))),
+         lambda i: input_at(i, "ingestionMode") == "LogAnalytics"
+         and bool(input_at(i, "workspaceResourceId"))),
     Rule("app-insights-no-local-auth", APP_INSIGHTS, "local (key) authentication off", "AVM",
          equals("disableLocalAuth", True), "prod"),
 )
@@ -168,7 +163,7 @@ def _missing_extensions(
     covered = {
         urn
         for r in resources
-        if r.type == extension_type and (level is None or value(r.inputs, "level") == level)
+        if r.type == extension_type and (level is None or input_at(r.inputs, "level") == level)
         for urn in r.dependencies
     }
     return [Violation(rule, r.urn, f"{r.name}: {description}") for r in resources if r.type in targets and r.urn not in covered]

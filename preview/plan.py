@@ -83,6 +83,15 @@ class Plan:
         }
 
 
+def input_at(inputs: Any, path: str) -> Any:
+    """The value at `a.b.c` in a resource's nested inputs; None where any step is missing."""
+    for part in path.split("."):
+        if not isinstance(inputs, dict):
+            return None
+        inputs = inputs.get(part)
+    return inputs
+
+
 def capture_plan(stack: str, config: dict[str, Any] | None = None, *, root: Path = PROJECT_ROOT) -> Plan:
     """Run the program of the project at root for stack, offline, and return what it registered.
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from components.roles import BUILTIN_ROLES
 from preview.arm import arm_type
-from preview.plan import UNKNOWN_VALUE, Plan, PlannedResource, cli_json
+from preview.plan import UNKNOWN_VALUE, Plan, PlannedResource, cli_json, input_at
 
 # Input paths shown per type; "properties." prefixes are dropped from the labels.
 KEY_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -108,18 +108,10 @@ def _azure_name(resource: PlannedResource) -> str:
 def _key_settings(resource: PlannedResource) -> list[tuple[str, str]]:
     settings = []
     for path in KEY_SETTINGS.get(resource.type, ()):
-        value = _lookup(resource.inputs, path.split("."))
+        value = input_at(resource.inputs, path)
         if value is not None:
             settings.append((path.replace("properties.", ""), _display(value)))
     return settings
-
-
-def _lookup(data: Any, keys: list[str]) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _display(value: Any) -> str:
