@@ -13,20 +13,20 @@ the bare program measured the same way.
 from __future__ import annotations
 
 import argparse
-import inspect
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from preview.capture import capture_plan  # noqa: E402
 from preview.engine import run_program  # noqa: E402
-from preview.plan import Plan, capture_plan  # noqa: E402
+from preview.plan import Plan  # noqa: E402
+from sdk_source import constructor, python_source  # noqa: E402
 
 
 def seconds(action) -> float:
@@ -41,28 +41,16 @@ def alternating_medians(first, second, runs: int) -> tuple[float, float]:
     return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
 
 
-def constructor_arguments(type_token: str) -> tuple[str, dict[str, str]]:
-    """`module.Class` for an azure-native type token, and its camelCase input → Python argument map."""
-    _, module, name = type_token.split(":")
-    cls = getattr(import_module(f"pulumi_azure_native.{module}"), name)
-    parameters = inspect.signature(cls._internal_init).parameters
-    camel = {}
-    for parameter in parameters:
-        words = parameter.rstrip("_").split("_")
-        camel[words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])] = parameter
-    return f"{module}.{name}", camel
-
-
 def bare_program(plan: Plan) -> str:
     """Python source declaring every custom resource of the plan flat, with literal inputs."""
     modules, lines = set(), []
     for resource in plan.resources:
         if not resource.custom:
             continue
-        constructor, arguments = constructor_arguments(resource.type)
-        modules.add(constructor.split(".")[0])
-        kwargs = {arguments[key]: value for key, value in resource.inputs.items()}
-        lines.append(f"{constructor}({resource.name!r}, **{kwargs!r})")
+        class_name, arguments = constructor(resource.type)
+        modules.add(class_name.split(".")[0])
+        kwargs = ", ".join(f"{arguments[key]}={python_source(value, {})}" for key, value in resource.inputs.items())
+        lines.append(f"{class_name}({resource.name!r}, {kwargs})")
     header = f"from pulumi_azure_native import {', '.join(sorted(modules))}"
     return "\n".join([header, *lines]) + "\n"
 

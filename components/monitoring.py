@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 from pulumi_azure_native import applicationinsights, operationalinsights
+from pydantic import Field
 
-from components.common import CommonArgs, child_options, lock_resource
-from components.config import MonitoringConfig
-
-
-@dataclass(frozen=True)
-class MonitoringArgs:
-    common: CommonArgs
-    settings: MonitoringConfig
+from components.base import CommonArgs, PlatformComponent
+from components.settings import Floor, Section, one_of
 
 
-class Monitoring(pulumi.ComponentResource):
+class MonitoringConfig(Section):
+    retention_days: int = Field(default=90, ge=30, le=730)
+    daily_quota_gb: float | None = Field(default=None, gt=0)
+    # Keys/connection strings for Application Insights ingestion; off means Entra ID only.
+    local_auth: bool = False
+
+    environment_defaults = {
+        "staging": {"retentionDays": 30},
+        # Connection-string logging from local endpoints and SDK samples.
+        "dev": {"retentionDays": 30, "dailyQuotaGb": 1, "localAuth": True},
+    }
+    prod_floor = (Floor("localAuth", one_of(False), rules=("app-insights-no-local-auth",)),)
+
+
+class Monitoring(PlatformComponent):
     log_analytics: operationalinsights.Workspace
     application_insights: applicationinsights.Component
 
-    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("azureml-platform:monitoring:Monitoring", name, None, opts)
-        context, settings = args.common.context, args.settings
-        self.log_analytics = operationalinsights.Workspace(
+    def __init__(self, name: str, common: CommonArgs, settings: MonitoringConfig):
+        super().__init__("azureml-platform:monitoring:Monitoring", name, common)
+        context = self.context
+        self.log_analytics = self.declare(
+            operationalinsights.Workspace,
             f"{name}-log-analytics",
+            stateful=True,
             workspace_name=context.names.log_analytics,
             **context.placement,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
@@ -37,9 +46,9 @@ class Monitoring(pulumi.ComponentResource):
             ),
             # Readers see only the logs of resources they may read, not the whole workspace.
             features=operationalinsights.WorkspaceFeaturesArgs(enable_log_access_using_only_resource_permissions=True),
-            opts=child_options(self, protect=args.common.protect),
         )
-        self.application_insights = applicationinsights.Component(
+        self.application_insights = self.declare(
+            applicationinsights.Component,
             f"{name}-application-insights",
             resource_name_=context.names.application_insights,
             **context.placement,
@@ -48,12 +57,18 @@ class Monitoring(pulumi.ComponentResource):
             ingestion_mode="LogAnalytics",
             workspace_resource_id=self.log_analytics.id,
             disable_local_auth=not settings.local_auth,
-            opts=child_options(self),
         )
-        lock_resource(self, f"{name}-log-analytics", self.log_analytics.id, args.common.lock)
-        self.register_outputs(
+        self.finish(
             {
-                "logAnalyticsWorkspaceId": self.log_analytics.id,
-                "applicationInsightsId": self.application_insights.id,
+                "logAnalytics": {
+                    "name": self.log_analytics.name,
+                    "id": self.log_analytics.id,
+                    "customerId": self.log_analytics.customer_id,
+                },
+                "applicationInsights": {
+                    "name": self.application_insights.name,
+                    "id": self.application_insights.id,
+                    "connectionString": pulumi.Output.secret(self.application_insights.connection_string),
+                },
             }
         )

@@ -11,6 +11,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,34 @@ RULES = {
 }
 
 
+# Names of items the user names in the stack config (computes, endpoints, ...). A name whose
+# uniqueness scope is wider than the stack (a region) gets the stack and the stable suffix, so two
+# stacks in one region never collide; within a workspace or group the user's key is the name.
+# Rules: "Naming rules and restrictions for Azure resources" (Microsoft.MachineLearningServices,
+# Microsoft.Network) and the service's own messages (compute instance: 3-24, no "-<digit>" ending).
+@dataclass(frozen=True)
+class InstanceRule:
+    max_length: int
+    pattern: str
+    unique_in: Literal["workspace", "region", "resource_group"]
+
+
+INSTANCE_RULES = {
+    "compute": InstanceRule(16, r"[a-zA-Z][a-zA-Z0-9-]{1,15}", "workspace"),
+    # "test-0" and "test-01" are refused, "test-a0" is not: after the last hyphen, not digits only.
+    "compute_instance": InstanceRule(24, r"[a-zA-Z](?![a-zA-Z0-9-]*-[0-9]*$)[a-zA-Z0-9-]{2,23}", "region"),
+    "online_endpoint": InstanceRule(32, r"[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]", "region"),
+    "private_endpoint": InstanceRule(64, r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]", "resource_group"),
+}
+
+
+_DIGITS_AS_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 @dataclass(frozen=True)
 class Names:
+    stack: str  # as it appears in names: lowercase letters, digits, hyphens
+    suffix: str
     resource_group: str
     log_analytics: str
     application_insights: str
@@ -45,6 +72,20 @@ class Names:
     key_vault: str
     container_registry: str
 
+    def instance(self, kind: str, key: str) -> str:
+        """The Azure name of the item `key` of a map in the stack config (e.g. compute "cpu")."""
+        rule = INSTANCE_RULES[kind]
+        name = key
+        if rule.unique_in == "region":  # key-stack-suffix; too long, the stack is cut first, then the key
+            suffix = self.suffix.translate(_DIGITS_AS_LETTERS)  # a digits-only last part is refused
+            room = rule.max_length - len(suffix) - 1
+            key_part = key[:room].rstrip("-")
+            stack_part = self.stack[: max(0, room - len(key_part) - 1)].strip("-")
+            name = "-".join(part for part in (key_part, stack_part, suffix) if part)
+        if not re.fullmatch(rule.pattern, name):
+            raise ValueError(f"{kind} name {name!r} (from {key!r}) breaks Azure's rule {rule.pattern}")
+        return name
+
 
 def stable_suffix(*parts: str, length: int = 6) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
@@ -53,7 +94,7 @@ def stable_suffix(*parts: str, length: int = 6) -> str:
 def platform_names(prefix: str, stack: str, subscription_id: str, project: str, suffix: str | None = None) -> Names:
     suffix = suffix or stable_suffix(subscription_id, project, stack, prefix)
     stack_part = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-") or "stack"
-    return Names(**{kind: azure_name(kind, prefix, stack_part, suffix) for kind in RULES})
+    return Names(stack_part, suffix, **{kind: azure_name(kind, prefix, stack_part, suffix) for kind in RULES})
 
 
 def azure_name(kind: str, prefix: str, stack: str, suffix: str) -> str:

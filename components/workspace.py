@@ -1,37 +1,56 @@
-"""The Azure ML workspace with its dependencies: storage, key vault, container registry, identity.
+"""The Azure ML workspace and the user-assigned identity it runs as.
 
-The workspace runs as a user-assigned identity created here. Azure checks that identity's access to
-storage, key vault, registry and Application Insights when it creates the workspace, so those role
-assignments are the only explicit dependencies; everything else is ordered by references.
+Azure checks the identity's access to storage, key vault, registry and Application Insights when it
+creates the workspace, so those role assignments are the workspace's only explicit dependencies;
+everything else is ordered by references.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
 import pulumi
-from pulumi_azure_native import containerregistry, keyvault, machinelearningservices, managedidentity, storage
+from pulumi_azure_native import machinelearningservices, managedidentity
+from pydantic import Field
 
-from components.common import (
-    CommonArgs,
-    DiagnosticSettings,
-    RoleAssignment,
-    assign_roles,
-    child_options,
-    govern,
-    lock_resource,
-    send_diagnostics,
-)
-from components.config import (
-    ContainerRegistryConfig,
-    KeyVaultConfig,
-    NetworkAccess,
-    StorageConfig,
-    WorkspaceConfig,
-)
+from components.base import CommonArgs, PlatformComponent, RoleAssignment
+from components.settings import Floor, Section, one_of
+from components.values import Access, ArmKeyVaultId, ComputeName, KeyUri
 
-RoleScope = Literal["workspace", "storage", "keyVault", "containerRegistry"]
+
+class CustomerManagedKey(Section):
+    key_vault_id: ArmKeyVaultId
+    key_uri: KeyUri
+
+
+class WorkspaceConfig(Section):
+    friendly_name: str | None = Field(default=None, max_length=256)
+    description: str = Field(default="Azure Machine Learning workspace managed by azureml-platform", max_length=256)
+    public_network_access: Access = "Disabled"
+    isolation_mode: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"] = (
+        "AllowOnlyApprovedOutbound"
+    )
+    # High business impact: less diagnostic data leaves the workspace, compute scratch disks are encrypted.
+    hbi: bool = True
+    # A registry closed to the internet cannot build images itself (ImageBuildComputeNotValid):
+    # Azure ML then builds them on this compute cluster. None uses the registry's own builder.
+    image_build_compute: ComputeName | None = "image-builder"
+    customer_managed_key: CustomerManagedKey | None = None
+
+    environment_defaults = {
+        # Studio, notebooks and the SDK from a developer's machine without a VPN.
+        "dev": {
+            "publicNetworkAccess": "Enabled",
+            "isolationMode": "AllowInternetOutbound",
+            "imageBuildCompute": None,  # the open Basic registry builds images itself
+        },
+    }
+    prod_floor = (
+        Floor("publicNetworkAccess", one_of("Disabled"), rules=("workspace-public-network-disabled",)),
+        Floor("isolationMode", one_of("AllowOnlyApprovedOutbound"), rules=("workspace-approved-outbound-only",)),
+        Floor("hbi", one_of(True), rules=("workspace-hbi",)),
+    )
 
 # What the workspace identity needs, per "Set up authentication between Azure Machine Learning
 # and other services" (user-assigned identity): control plane plus the data-plane roles that
@@ -48,191 +67,70 @@ IDENTITY_ROLES: Mapping[str, Sequence[str]] = {
 
 
 @dataclass(frozen=True)
-class WorkspaceArgs:
-    common: CommonArgs
-    workspace: WorkspaceConfig
-    storage: StorageConfig
-    key_vault: KeyVaultConfig
-    container_registry: ContainerRegistryConfig
-    application_insights_id: pulumi.Input[str]
-    role_assignments: Mapping[RoleScope, Sequence[RoleAssignment]] = field(default_factory=dict)
+class WorkspaceDependencies:
+    """ARM ids of the resources the workspace is linked to (storage and key vault for good)."""
+
+    storage_account: pulumi.Input[str]
+    key_vault: pulumi.Input[str]
+    container_registry: pulumi.Input[str]
+    application_insights: pulumi.Input[str]
 
 
-class Workspace(pulumi.ComponentResource):
+class Workspace(PlatformComponent):
     identity: managedidentity.UserAssignedIdentity
-    storage_account: storage.StorageAccount
-    key_vault: keyvault.Vault
-    container_registry: containerregistry.Registry
     workspace: machinelearningservices.Workspace
 
-    def __init__(self, name: str, args: WorkspaceArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("azureml-platform:workspace:Workspace", name, None, opts)
-        self._name, self._args = name, args
-        self.identity = self._identity()
-        self.storage_account = self._storage_account()
-        self.key_vault = self._key_vault()
-        self.container_registry = self._container_registry()
+    def __init__(self, name: str, common: CommonArgs, settings: WorkspaceConfig, dependencies: WorkspaceDependencies):
+        super().__init__("azureml-platform:workspace:Workspace", name, common)
+        self._settings = settings
+        self.identity = self.declare(
+            managedidentity.UserAssignedIdentity,
+            f"{name}-identity",
+            resource_name_=self.context.names.identity,
+            **self.context.placement,
+        )
         scopes = {
-            "storage": self.storage_account.id,
-            "keyVault": self.key_vault.id,
-            "containerRegistry": self.container_registry.id,
-            "applicationInsights": args.application_insights_id,
+            "storage": dependencies.storage_account,
+            "keyVault": dependencies.key_vault,
+            "containerRegistry": dependencies.container_registry,
+            "applicationInsights": dependencies.application_insights,
         }
-        identity_access = self._grant_identity(scopes)
-        self.workspace = self._workspace(identity_access)
-        self._grant_identity({"workspace": self.workspace.id}, roles={"workspace": ("Contributor",)})
-        scopes["workspace"] = self.workspace.id
-        for scope, assignments in args.role_assignments.items():
-            assign_roles(self, f"{name}-{scope}", scopes[scope], assignments, args.common.context)
-        self.register_outputs(
+        access = [grant for scope, roles in IDENTITY_ROLES.items() for grant in self._grant_identity(scope, scopes[scope], roles)]
+        self.workspace = self._workspace(name, dependencies, [*access, *self._customer_key_access()])
+        self._grant_identity("workspace", self.workspace.id, ("Contributor",))
+        self.grant_people("workspace", self.workspace.id)
+        self.finish(
             {
+                # Flat names for tools (python -m jobs reads workspaceName).
                 "workspaceName": self.workspace.name,
-                "workspaceId": self.workspace.id,
-                "mlflowTrackingUri": self.workspace.ml_flow_tracking_uri,
-                "identityPrincipalId": self.identity.principal_id,
+                "workspace": {
+                    "name": self.workspace.name,
+                    "id": self.workspace.id,
+                    "workspaceId": self.workspace.workspace_id,
+                    "mlflowTrackingUri": self.workspace.ml_flow_tracking_uri,
+                    "discoveryUrl": self.workspace.discovery_url,
+                    "identityId": self.identity.id,
+                    "identityClientId": self.identity.client_id,
+                    "identityPrincipalId": self.identity.principal_id,
+                },
             }
         )
 
-    # --- dependencies ---------------------------------------------------------------------
+    def _grant_identity(self, scope_key: str, scope: pulumi.Input[str], roles: Sequence[str]) -> list[pulumi.Resource]:
+        assignments = [
+            RoleAssignment.for_identity(self.identity.principal_id, role, "Azure ML workspace identity") for role in roles
+        ]
+        return self.assign_roles(f"identity-{scope_key}", scope, assignments)
 
-    def _identity(self) -> managedidentity.UserAssignedIdentity:
-        context = self._args.common.context
-        return managedidentity.UserAssignedIdentity(
-            f"{self._name}-identity",
-            resource_name_=context.names.identity,
-            **context.placement,
-            opts=child_options(self),
-        )
-
-    def _storage_account(self) -> storage.StorageAccount:
-        context, settings = self._args.common.context, self._args.storage
-        account = storage.StorageAccount(
-            f"{self._name}-storage",
-            account_name=context.names.storage_account,
-            **context.placement,
-            kind="StorageV2",
-            sku=storage.SkuArgs(name=settings.sku),
-            access_tier="Hot",
-            minimum_tls_version="TLS1_2",
-            enable_https_traffic_only=True,
-            allow_blob_public_access=False,
-            # Entra ID only: datastores and the workspace use identities, never account keys.
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_cross_tenant_replication=False,
-            public_network_access=settings.network.public_network_access,
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=settings.network.default_action,
-                bypass="AzureServices",
-                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=ip) for ip in settings.network.allowed_ip_ranges],
-            ),
-            encryption=storage.EncryptionArgs(key_source="Microsoft.Storage", require_infrastructure_encryption=True),
-            opts=child_options(self, protect=self._args.common.protect),
-        )
-        blob_service = storage.BlobServiceProperties(
-            f"{self._name}-blob-service",
-            account_name=account.name,
-            resource_group_name=context.resource_group_name,
-            blob_services_name="default",
-            is_versioning_enabled=True,
-            delete_retention_policy=storage.DeleteRetentionPolicyArgs(
-                enabled=True, days=settings.soft_delete_retention_days
-            ),
-            container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(
-                enabled=True, days=settings.soft_delete_retention_days
-            ),
-            opts=child_options(self),
-        )
-        self._storage_diagnostics(account, blob_service)
-        lock_resource(self, f"{self._name}-storage", account.id, self._args.common.lock)
-        return account
-
-    def _storage_diagnostics(
-        self, account: storage.StorageAccount, blob_service: storage.BlobServiceProperties
-    ) -> None:
-        """Storage accounts report metrics only; their logs come from the blob service."""
-        diagnostics = self._args.common.diagnostics
-        if diagnostics is None:
-            return
-        account_metrics = DiagnosticSettings(
-            diagnostics.workspace_id, log_category_groups=(), metric_categories=("Transaction",)
-        )
-        blob_logs = DiagnosticSettings(diagnostics.workspace_id, metric_categories=("Transaction",))
-        send_diagnostics(self, f"{self._name}-storage", account.id, account_metrics)
-        send_diagnostics(self, f"{self._name}-blob-service", blob_service.id, blob_logs)
-
-    def _key_vault(self) -> keyvault.Vault:
-        context, settings = self._args.common.context, self._args.key_vault
-        vault = keyvault.Vault(
-            f"{self._name}-key-vault",
-            vault_name=context.names.key_vault,
-            **context.placement,
-            properties=keyvault.VaultPropertiesArgs(
-                tenant_id=context.tenant_id,
-                sku=keyvault.SkuArgs(family="A", name="standard"),
-                enable_rbac_authorization=True,
-                enable_soft_delete=True,
-                soft_delete_retention_in_days=settings.soft_delete_retention_days,
-                # Azure accepts only true or absent: purge protection can never be switched off.
-                enable_purge_protection=True if settings.purge_protection else None,
-                public_network_access=settings.network.public_network_access,
-                network_acls=keyvault.NetworkRuleSetArgs(
-                    default_action=settings.network.default_action,
-                    bypass="AzureServices",
-                    ip_rules=[keyvault.IPRuleArgs(value=ip) for ip in settings.network.allowed_ip_ranges],
-                ),
-            ),
-            opts=child_options(self, protect=self._args.common.protect),
-        )
-        govern(self, f"{self._name}-key-vault", vault.id, self._args.common)
-        return vault
-
-    def _container_registry(self) -> containerregistry.Registry:
-        context, settings = self._args.common.context, self._args.container_registry
-        premium = settings.sku == "Premium"
-        registry = containerregistry.Registry(
-            f"{self._name}-container-registry",
-            registry_name=context.names.container_registry,
-            **context.placement,
-            sku=containerregistry.SkuArgs(name=settings.sku),
-            admin_user_enabled=False,
-            anonymous_pull_enabled=False,
-            public_network_access=settings.network.public_network_access,
-            network_rule_bypass_options="AzureServices",
-            network_rule_set=_registry_network_rules(settings.network) if premium else None,
-            zone_redundancy="Enabled" if settings.zone_redundancy else "Disabled",
-            policies=_registry_policies(settings) if premium else None,
-            opts=child_options(self, protect=self._args.common.protect),
-        )
-        govern(self, f"{self._name}-container-registry", registry.id, self._args.common)
-        return registry
-
-    def _grant_identity(
-        self, scopes: Mapping[str, pulumi.Input[str]], roles: Mapping[str, Sequence[str]] = IDENTITY_ROLES
-    ) -> list[pulumi.Resource]:
-        grants = []
-        for scope, role_names in roles.items():
-            assignments = [
-                RoleAssignment(
-                    principal_id=self.identity.principal_id,
-                    role=role,
-                    principal_type="ServicePrincipal",
-                    key=role.lower().replace(" ", "-"),
-                    description="Azure ML workspace identity",
-                )
-                for role in role_names
-            ]
-            grants += assign_roles(
-                self, f"{self._name}-identity-{scope}", scopes[scope], assignments, self._args.common.context
-            )
-        return grants
-
-    # --- the workspace --------------------------------------------------------------------
-
-    def _workspace(self, identity_access: Sequence[pulumi.Resource]) -> machinelearningservices.Workspace:
-        context, settings = self._args.common.context, self._args.workspace
-        workspace = machinelearningservices.Workspace(
-            f"{self._name}-workspace",
+    def _workspace(
+        self, name: str, dependencies: WorkspaceDependencies, identity_access: Sequence[pulumi.Resource]
+    ) -> machinelearningservices.Workspace:
+        context, settings = self.context, self._settings
+        return self.declare(
+            machinelearningservices.Workspace,
+            f"{name}-workspace",
+            stateful=True,
+            depends_on=identity_access,
             workspace_name=context.names.workspace,
             **context.placement,
             kind="Default",
@@ -243,10 +141,10 @@ class Workspace(pulumi.ComponentResource):
                 type="UserAssigned", user_assigned_identities=[self.identity.id]
             ),
             primary_user_assigned_identity=self.identity.id,
-            storage_account=self.storage_account.id,
-            key_vault=self.key_vault.id,
-            container_registry=self.container_registry.id,
-            application_insights=self._args.application_insights_id,
+            storage_account=dependencies.storage_account,
+            key_vault=dependencies.key_vault,
+            container_registry=dependencies.container_registry,
+            application_insights=dependencies.application_insights,
             public_network_access=settings.public_network_access,
             managed_network=machinelearningservices.ManagedNetworkSettingsArgs(isolation_mode=settings.isolation_mode),
             system_datastores_auth_mode="identity",
@@ -254,15 +152,10 @@ class Workspace(pulumi.ComponentResource):
             hbi_workspace=settings.hbi,
             image_build_compute=settings.image_build_compute,
             encryption=self._encryption(),
-            opts=child_options(
-                self, protect=self._args.common.protect, depends_on=[*identity_access, *self._key_access()]
-            ),
         )
-        govern(self, f"{self._name}-workspace", workspace.id, self._args.common)
-        return workspace
 
     def _encryption(self) -> machinelearningservices.EncryptionPropertyArgs | None:
-        key = self._args.workspace.customer_managed_key
+        key = self._settings.customer_managed_key
         if key is None:
             return None
         return machinelearningservices.EncryptionPropertyArgs(
@@ -274,38 +167,9 @@ class Workspace(pulumi.ComponentResource):
             identity=machinelearningservices.IdentityForCmkArgs(user_assigned_identity=self.identity.id),
         )
 
-    def _key_access(self) -> list[pulumi.Resource]:
+    def _customer_key_access(self) -> list[pulumi.Resource]:
         """The identity must be able to wrap keys with the customer-managed key before creation."""
-        key = self._args.workspace.customer_managed_key
+        key = self._settings.customer_managed_key
         if key is None:
             return []
-        return self._grant_identity(
-            {"customerManagedKey": key.key_vault_id},
-            roles={"customerManagedKey": ("Key Vault Crypto Service Encryption User",)},
-        )
-
-
-def _registry_network_rules(network: NetworkAccess) -> containerregistry.NetworkRuleSetArgs:
-    return containerregistry.NetworkRuleSetArgs(
-        default_action=network.default_action,
-        ip_rules=[
-            containerregistry.IPRuleArgs(i_p_address_or_range=ip, action="Allow") for ip in network.allowed_ip_ranges
-        ],
-    )
-
-
-def _registry_policies(settings: ContainerRegistryConfig) -> containerregistry.PoliciesArgs:
-    def status(enabled: bool) -> str:
-        return "enabled" if enabled else "disabled"
-
-    return containerregistry.PoliciesArgs(
-        retention_policy=containerregistry.RetentionPolicyArgs(
-            status=status(settings.untagged_retention_days > 0), days=settings.untagged_retention_days
-        ),
-        trust_policy=containerregistry.TrustPolicyArgs(status=status(settings.trust_policy), type="Notary"),
-        quarantine_policy=containerregistry.QuarantinePolicyArgs(status=status(settings.quarantine_policy)),
-        # Images may not leave a registry that is closed to the internet.
-        export_policy=containerregistry.ExportPolicyArgs(
-            status=status(settings.network.public_network_access == "Enabled")
-        ),
-    )
+        return self._grant_identity("customerManagedKey", key.key_vault_id, ("Key Vault Crypto Service Encryption User",))

@@ -25,8 +25,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Imported once the arguments are parsed, so that --help answers at once (YAML, then pulumi, load slowly).
-    from preview.plan import PROJECT_ROOT, PreviewError, capture_plan
+    from preview.capture import capture_plan
+    from preview.plan import PreviewError
     from preview.render import render_tree
+    from preview.stackfile import PROJECT_ROOT
 
     logging.basicConfig(format="%(levelname)s: %(message)s")  # the program's pulumi.log warnings and errors
     try:

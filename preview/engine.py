@@ -35,8 +35,8 @@ from pulumi.runtime.stack import run_in_stack
 
 from preview.fake_azure import FakeAzure
 from preview.plan import SECRET, UNKNOWN_VALUE, PlannedResource, PreviewError
+from preview.urns import STACK_TYPE, AliasSpec, alias_spec_urn, create_urn, inherited_aliases, is_stack
 
-STACK_TYPE = "pulumi:pulumi:Stack"
 PROGRAM_LOG = logging.getLogger("preview.program")
 
 
@@ -44,7 +44,7 @@ def run_program(
     root: Path, project: str, stack: str, config: dict[str, str], secret_keys: list[str]
 ) -> tuple[list[PlannedResource], dict[str, Any]]:
     """Run root/__main__.py; return the resources it registered (sorted by URN) and its stack outputs."""
-    monitor = RecordingMonitor(FakeAzure(project, stack))
+    monitor = RecordingMonitor(FakeAzure(project, stack), project, stack)
     environment = {"PULUMI_CONFIG": json.dumps(config), "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys)}
     with (
         contextlib.chdir(root),
@@ -146,10 +146,15 @@ def describe_failure(error: Exception, root: Path) -> str:
 class RecordingMonitor(MockMonitor):
     """A MockMonitor that keeps every registration as a PlannedResource, and the stack's outputs."""
 
-    def __init__(self, mocks: FakeAzure) -> None:
+    # Features the SDK must not use against this monitor (tests add alias specs, to see the SDK's other path).
+    withheld_features = frozenset({resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES})
+
+    def __init__(self, mocks: FakeAzure, project: str, stack: str) -> None:
         super().__init__(mocks)
+        self.project, self.stack = project, stack
         self.planned: list[PlannedResource] = []
         self.stack_outputs: dict[str, Any] = {}
+        self._declared_aliases: dict[str, list[str]] = {}  # URN → the aliases its own options declared
 
     def GetDeploymentInfo(self, request):  # noqa: N802 (gRPC method name)
         # With resource references, MockMonitor rebuilds each referenced resource as a Resource object
@@ -157,17 +162,18 @@ class RecordingMonitor(MockMonitor):
         # hang at random. Without them, the SDK sends the resource's id (URN for a component), as a
         # provider that does not accept resource references receives it.
         info = super().GetDeploymentInfo(request)
-        info.supportedFeatures.remove(resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES)
-        return info
+        supported = [feature for feature in info.supportedFeatures if feature not in self.withheld_features]
+        return resource_pb2.DeploymentInfo(supportedFeatures=supported)
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The engine leaves the root stack's type out of its children's URNs; MockMonitor does not.
-        return super().make_urn("" if is_stack(parent) else parent, type_, name)
+        # MockMonitor keeps only the parent's own type and the root stack's; the engine keeps the
+        # parent's whole type chain and leaves the root stack out.
+        return create_urn(self.stack, self.project, parent, type_, name)
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != STACK_TYPE:
-            self.planned.append(planned_resource(request, response.urn))
+            self.planned.append(planned_resource(request, response.urn, self._alias_urns(request, response.urn)))
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 (gRPC method name)
@@ -175,12 +181,26 @@ class RecordingMonitor(MockMonitor):
             self.stack_outputs = plain(request.outputs)
         return super().RegisterResourceOutputs(request)
 
+    def _alias_urns(self, request, urn: str) -> list[str]:
+        """The resource's aliases as URNs. Without alias specs the SDK sends URNs: its own aliases and
+        those inherited from its parent's. With them it sends specs: resolved here as the engine
+        resolves them, and multiplied by the parent's aliases as the SDK does, so that a plan holds
+        the same URNs either way."""
+        if request.aliasURNs:
+            return sorted(set(request.aliasURNs))
+        declared = [
+            alias.urn or alias_spec_urn(_spec(alias.spec), urn=urn, parent=request.parent) for alias in request.aliases
+        ]
+        self._declared_aliases[urn] = declared
+        parent_aliases = self._declared_aliases.get(request.parent, [])
+        return sorted(set(declared + inherited_aliases(declared, parent_aliases, urn=urn, parent=request.parent)))
 
-def is_stack(urn: str) -> bool:
-    return urn.count("::") == 3 and urn.split("::")[2] == STACK_TYPE
+
+def _spec(spec) -> AliasSpec:
+    return AliasSpec(spec.name, spec.type, spec.stack, spec.project, spec.parentUrn, spec.noParent)
 
 
-def planned_resource(request, urn: str) -> PlannedResource:
+def planned_resource(request, urn: str, aliases: list[str]) -> PlannedResource:
     property_dependencies = {dep for deps in request.propertyDependencies.values() for dep in deps.urns}
     return PlannedResource(
         urn=urn,
@@ -191,6 +211,9 @@ def planned_resource(request, urn: str) -> PlannedResource:
         inputs=plain(request.object),
         dependencies=sorted(set(request.dependencies) | property_dependencies),
         protect=request.protect,
+        aliases=aliases,
+        replace_on_changes=sorted(request.replaceOnChanges),
+        ignore_changes=sorted(request.ignoreChanges),
     )
 
 

@@ -2,13 +2,13 @@
 
 Mocks on their own echo inputs back: an auto-named resource then has no `name`, and any input
 fed from it silently disappears (its dependency too). This provider names resources the way
-azure-native does, gives them ARM ids, and fills the computed outputs programs reference.
+azure-native does, gives them ARM ids, and fills the computed outputs programs reference, all as
+preview.registry describes each type; a type it has no entry for stops the preview.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,16 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret, wrap_rpc_secret
 
 from components.naming import deterministic_guid as fake_guid
-from preview.arm import CLIENT_ID, OBJECT_ID, SUBSCRIPTION_ID, TENANT_ID, ArmType, arm_type
 from preview.plan import PreviewError
+from preview.registry import (
+    CLIENT_ID,
+    OBJECT_ID,
+    SUBSCRIPTION_ID,
+    TENANT_ID,
+    ResourceType,
+    entry_for,
+    needs_entry,
+)
 
 # Used when neither the resource nor its resource group (as declared in the program) has a location.
 DEFAULT_LOCATION = "westeurope"
@@ -29,7 +37,7 @@ CLIENT_CONFIG = {"clientId": CLIENT_ID, "objectId": OBJECT_ID, "subscriptionId":
 class Provisioned:
     """A resource as the fake provider created it."""
 
-    type: str
+    entry: ResourceType
     name: str
     id: str
     location: str
@@ -49,29 +57,34 @@ class FakeAzure(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.resource_id:  # a read (Resource.get) or an import: the id is given
             return args.resource_id, {**args.inputs, "name": args.resource_id.rsplit("/", 1)[-1]}
-        arm = arm_type(args.typ) if args.custom else None
-        if arm is None:  # components and non-Azure resources: nothing to emulate
+        if not needs_entry(args.typ, args.custom):  # components and explicit providers: nothing to emulate
             return (fake_guid(self._stack_path, args.typ, args.name) if args.custom else ""), args.inputs
-        resource = self._provision(args, arm)
-        if resource.type == RESOURCE_GROUP_TYPE:
+        resource = self._provision(args, entry_for(args.typ))
+        if not resource.entry.is_azure:
+            return resource.id, {**args.inputs, **computed_outputs(resource)}
+        if resource.entry.token == RESOURCE_GROUP_TYPE:
             self._resource_group_locations[resource.name] = resource.location
         state = {**args.inputs, "name": resource.name, "location": resource.location, **computed_outputs(resource)}
         return resource.id, state
 
-    def _provision(self, args: MockResourceArgs, arm: ArmType) -> Provisioned:
+    def _provision(self, args: MockResourceArgs, entry: ResourceType) -> Provisioned:
         inputs = {key: unwrap_rpc_secret(value) for key, value in args.inputs.items()}
-        name = inputs.get(arm.name_key) or auto_name(f"{self._stack_path}/{args.typ}", args.name, arm.auto_name)
+        name = args.name
+        if entry.name_key:
+            name = inputs.get(entry.name_key) or auto_name(f"{self._stack_path}/{args.typ}", args.name, entry.auto_name)
         try:
-            arm_id = arm.id_template.format_map({**inputs, "name": name, "subscriptionId": SUBSCRIPTION_ID})
+            resource_id = entry.id_template.format_map(
+                {**inputs, **({entry.name_key: name} if entry.name_key else {}), "subscriptionId": SUBSCRIPTION_ID}
+            )
         except KeyError as missing:
             raise PreviewError(
-                f"{args.typ} {args.name!r}: input {missing} is missing, so it has no ARM id "
+                f"{args.typ} {args.name!r}: input {missing} is missing, so it has no id "
                 "(is it fed from an output that resolved to None?)"
             ) from None
         location = inputs.get("location") or self._resource_group_locations.get(
             inputs.get("resourceGroupName"), DEFAULT_LOCATION
         )
-        return Provisioned(args.typ, name, arm_id, location, args.inputs)
+        return Provisioned(entry, name, resource_id, location, args.inputs)
 
 
 def auto_name(seed: str, logical_name: str, style: str) -> str:
@@ -85,7 +98,8 @@ def auto_name(seed: str, logical_name: str, style: str) -> str:
 
 def managed_identity_ids(identity_id: str) -> dict[str, str]:
     """The principal and client ids of a user-assigned identity, derived from its ARM id so that a
-    resource referencing the identity sees the same GUIDs as the identity itself."""
+    resource referencing the identity sees the same GUIDs as the identity itself (whose registry
+    entry derives them alike)."""
     return {"principalId": fake_guid(identity_id, "principalId"), "clientId": fake_guid(identity_id, "clientId")}
 
 
@@ -97,6 +111,7 @@ def merged(value: Any, extra: dict[str, Any]) -> Any:
 
 
 def identity_outputs(resource: Provisioned) -> dict[str, Any]:
+    """What Azure adds to any resource's managed identity: tenant, principal and client ids."""
     identity = resource.inputs.get("identity")
     if identity is None:
         return {}
@@ -111,48 +126,28 @@ def identity_outputs(resource: Provisioned) -> dict[str, Any]:
     return {"identity": merged(identity, extra)}
 
 
-def app_insights_outputs(resource: Provisioned) -> dict[str, Any]:
-    key, app_id = fake_guid(resource.id, "instrumentationKey"), fake_guid(resource.id, "appId")
-    return {
-        "instrumentationKey": key,
-        "appId": app_id,
-        "connectionString": f"InstrumentationKey={key};"
-        f"IngestionEndpoint=https://{resource.location}-0.in.applicationinsights.azure.com/;"
-        f"LiveEndpoint=https://{resource.location}.livediagnostics.monitor.azure.com/;ApplicationId={app_id}",
-    }
-
-
-def ml_workspace_outputs(resource: Provisioned) -> dict[str, Any]:
-    api = f"{resource.location}.api.azureml.ms"
-    return {
-        "workspaceId": fake_guid(resource.id, "workspaceId"),
-        "mlFlowTrackingUri": f"azureml://{api}/mlflow/v1.0{resource.id}",
-        "discoveryUrl": f"https://{api}/discovery",
-    }
-
-
-COMPUTED_OUTPUTS: dict[str, Callable[[Provisioned], dict[str, Any]]] = {
-    "azure-native:managedidentity:UserAssignedIdentity": lambda r: {
-        **managed_identity_ids(r.id),
+def registered_outputs(resource: Provisioned) -> dict[str, Any]:
+    """The outputs the type's registry entry lists, its templates filled in."""
+    context = {
+        "name": resource.name,
+        "lowercase_name": resource.name.lower(),
+        "id": resource.id,
+        "location": resource.location,
         "tenantId": TENANT_ID,
-    },
-    "azure-native:operationalinsights:Workspace": lambda r: {"customerId": fake_guid(r.id, "customerId")},
-    "azure-native:applicationinsights:Component": app_insights_outputs,
-    "azure-native:storage:StorageAccount": lambda r: {
-        "primaryEndpoints": {
-            service: f"https://{r.name}.{service}.core.windows.net/"
-            for service in ("blob", "dfs", "file", "queue", "table")
-        }
-    },
-    "azure-native:keyvault:Vault": lambda r: {
-        "properties": merged(r.inputs.get("properties"), {"vaultUri": f"https://{r.name}.vault.azure.net/"})
-    },
-    "azure-native:containerregistry:Registry": lambda r: {"loginServer": f"{r.name.lower()}.azurecr.io"},
-    "azure-native:machinelearningservices:Workspace": ml_workspace_outputs,
-}
+        "subscriptionId": SUBSCRIPTION_ID,
+    }
+    top_level: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for path, template in resource.entry.outputs.items():
+        value = template.format_map({**context, **top_level, "guid": fake_guid(resource.id, path)})
+        key, _, rest = path.partition(".")
+        if rest:
+            nested.setdefault(key, {})[rest] = value
+        else:
+            top_level[key] = value
+    return {**top_level, **{key: merged(resource.inputs.get(key), extra) for key, extra in nested.items()}}
 
 
 def computed_outputs(resource: Provisioned) -> dict[str, Any]:
     """The outputs Azure computes on creation, for the types programs read them from."""
-    per_type = COMPUTED_OUTPUTS.get(resource.type, lambda _: {})
-    return {**identity_outputs(resource), **per_type(resource)}
+    return {**identity_outputs(resource), **registered_outputs(resource)}

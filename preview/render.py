@@ -8,50 +8,9 @@ from collections import Counter
 from typing import Any
 
 from components.roles import BUILTIN_ROLES
-from preview.arm import arm_type
-from preview.plan import UNKNOWN_VALUE, Plan, PlannedResource, cli_json, input_at
-
-# Input paths shown per type; "properties." prefixes are dropped from the labels.
-KEY_SETTINGS: dict[str, tuple[str, ...]] = {
-    "azure-native:resources:ResourceGroup": ("location",),
-    "azure-native:storage:StorageAccount": (
-        "sku.name",
-        "kind",
-        "publicNetworkAccess",
-        "allowBlobPublicAccess",
-        "allowSharedKeyAccess",
-    ),
-    "azure-native:storage:BlobServiceProperties": ("isVersioningEnabled", "deleteRetentionPolicy.days"),
-    "azure-native:keyvault:Vault": (
-        "properties.sku.name",
-        "properties.enableRbacAuthorization",
-        "properties.enablePurgeProtection",
-        "properties.publicNetworkAccess",
-    ),
-    "azure-native:containerregistry:Registry": ("sku.name", "adminUserEnabled", "publicNetworkAccess"),
-    "azure-native:operationalinsights:Workspace": ("sku.name", "retentionInDays"),
-    "azure-native:applicationinsights:Component": ("kind", "disableLocalAuth"),
-    "azure-native:machinelearningservices:Workspace": (
-        "sku.name",
-        "publicNetworkAccess",
-        "managedNetwork.isolationMode",
-        "systemDatastoresAuthMode",
-    ),
-    "azure-native:machinelearningservices:Compute": (
-        "properties.computeType",
-        "properties.properties.vmSize",
-        "properties.properties.scaleSettings.minNodeCount",
-        "properties.properties.scaleSettings.maxNodeCount",
-    ),
-    "azure-native:machinelearningservices:Datastore": (
-        "properties.datastoreType",
-        "properties.credentials.credentialsType",
-    ),
-    "azure-native:machinelearningservices:OnlineEndpoint": ("properties.authMode", "properties.publicNetworkAccess"),
-    "azure-native:machinelearningservices:OnlineDeployment": ("properties.instanceType", "sku.capacity"),
-    "azure-native:authorization:RoleAssignment": ("roleDefinitionId", "principalType"),
-    "azure-native:authorization:ManagementLockByScope": ("level",),
-}
+from preview.encoding import cli_json
+from preview.plan import UNKNOWN_VALUE, Plan, PlannedResource, input_at
+from preview.registry import entry_for, needs_entry
 
 ROLE_NAMES = {guid: name for name, guid in BUILTIN_ROLES.items()}
 
@@ -91,23 +50,20 @@ def _branch(plan: Plan, parent_urn: str | None, indent: str, paint) -> list[str]
 
 def _describe(resource: PlannedResource, paint) -> str:
     parts = [paint(DIM, resource.type), paint(BOLD, resource.name)]
-    if resource.custom:
-        parts.append(_azure_name(resource))
+    entry = entry_for(resource.type) if needs_entry(resource.type, resource.custom) else None
+    if entry and entry.name_key:
+        name = resource.inputs.get(entry.name_key)
+        parts.append(f'"{name}"' if name else "(auto-named)")
     if resource.protect:
         parts.append(paint(YELLOW, "[protected]"))
-    parts += [f"{label}={value}" for label, value in _key_settings(resource)]
+    if entry:
+        parts += [f"{label}={value}" for label, value in _key_settings(resource, entry.shown)]
     return " ".join(parts)
 
 
-def _azure_name(resource: PlannedResource) -> str:
-    arm = arm_type(resource.type)
-    name = resource.inputs.get(arm.name_key) if arm else None
-    return f'"{name}"' if name else "(auto-named)"
-
-
-def _key_settings(resource: PlannedResource) -> list[tuple[str, str]]:
+def _key_settings(resource: PlannedResource, paths: tuple[str, ...]) -> list[tuple[str, str]]:
     settings = []
-    for path in KEY_SETTINGS.get(resource.type, ()):
+    for path in paths:
         value = input_at(resource.inputs, path)
         if value is not None:
             settings.append((path.replace("properties.", ""), _display(value)))

@@ -4,34 +4,35 @@ import json
 
 import pytest
 
-from components.config import ENVIRONMENT_DEFAULTS, PROD_BASELINE, ConfigError, StackConfig, load_config
-from stack_plans import stack_file_config
+from components.config import StackConfig, load_config
+from components.settings import ConfigError, Section
 
 NS = "azureml-platform"
 
 
-def config_with(stack: str = "prod", **overrides) -> dict[str, str]:
-    raw = stack_file_config(stack)
-    for key, value in overrides.items():
-        raw[f"{NS}:{key}"] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-    return raw
-
-
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_every_stack_file_is_valid(stack):
-    assert load_config(stack_file_config(stack), stack).environment == stack
+def test_every_stack_file_is_valid(stack, stack_config):
+    assert load_config(stack_config(stack), stack).environment == stack
+
+
+def all_sections(base=Section):
+    for section in base.__subclasses__():
+        yield section
+        yield from all_sections(section)
 
 
 def test_model_defaults_are_the_prod_baseline():
-    """Prod gets the secure defaults untouched (its environment table is empty), and they pass the floor."""
-    assert ENVIRONMENT_DEFAULTS["prod"] == {}
+    """Prod gets the secure defaults untouched (no section has prod defaults), and they pass the floor."""
+    sections = [section for section in all_sections() if section.__module__.startswith("components.")]
+    assert StackConfig in sections
+    assert [section for section in sections if "prod" in section.environment_defaults] == []
     assert load_config({f"{NS}:location": "westeurope"}, "prod") == StackConfig(environment="prod", location="westeurope")
 
 
-def test_environments_differ_where_they_should():
-    dev = load_config(stack_file_config("dev"), "dev")
-    staging = load_config(stack_file_config("staging"), "staging")
-    prod = load_config(stack_file_config("prod"), "prod")
+def test_environments_differ_where_they_should(stack_config):
+    dev = load_config(stack_config("dev"), "dev")
+    staging = load_config(stack_config("staging"), "staging")
+    prod = load_config(stack_config("prod"), "prod")
     assert (dev.workspace.public_network_access, staging.workspace.public_network_access) == ("Enabled", "Disabled")
     assert prod.workspace.public_network_access == "Disabled"
     assert (dev.workspace.isolation_mode, prod.workspace.isolation_mode) == (
@@ -52,16 +53,16 @@ def test_environments_differ_where_they_should():
     assert prod.workspace.hbi is True
 
 
-def test_user_values_override_environment_defaults_key_by_key():
-    config = load_config(config_with("dev", storage={"network": {"allowedIpRanges": ["203.0.113.0/24"]}}), "dev")
+def test_user_values_override_environment_defaults_key_by_key(stack_config):
+    config = load_config(stack_config("dev", storage={"network": {"allowedIpRanges": ["203.0.113.0/24"]}}), "dev")
     # The dev default for the rest of the section survives a partial override.
     assert config.storage.sku == "Standard_LRS"
     assert config.storage.network.default_action == "Allow"
     assert config.storage.network.allowed_ip_ranges == ("203.0.113.0/24",)
 
 
-def test_role_names_resolve_to_builtin_guids():
-    config = load_config(stack_file_config("dev"), "dev")
+def test_role_names_resolve_to_builtin_guids(stack_config):
+    config = load_config(stack_config("dev"), "dev")
     assert [grant.role for grant in config.role_assignments] == [
         "f6c7c914-8db3-469d-8ca1-694a8f32e121",
         "69566ab7-960f-475b-8e7c-b3118f30c6bd",
@@ -137,21 +138,21 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("overrides", "message"), BAD_INPUTS, ids=[m.split(":")[1].split(" ")[0] for _, m in BAD_INPUTS])
-def test_bad_input_is_refused_with_a_message_naming_the_key(overrides, message):
+def test_bad_input_is_refused_with_a_message_naming_the_key(overrides, message, stack_config):
     with pytest.raises(ConfigError) as raised:
-        load_config(config_with("prod", **overrides), "prod")
+        load_config(stack_config("prod", **overrides), "prod")
     assert str(raised.value).startswith(message)
 
 
-def test_invalid_json_names_the_key():
-    raw = {**stack_file_config("dev"), f"{NS}:storage": "{sku: x"}
+def test_invalid_json_names_the_key(stack_config):
+    raw = {**stack_config("dev"), f"{NS}:storage": "{sku: x"}
     with pytest.raises(ConfigError, match=rf"^{NS}:storage: not valid JSON"):
         load_config(raw, "dev")
 
 
-def test_premium_only_registry_features_are_refused_on_basic():
+def test_premium_only_registry_features_are_refused_on_basic(stack_config):
     with pytest.raises(ConfigError) as raised:
-        load_config(config_with("dev", containerRegistry={"zoneRedundancy": True, "quarantinePolicy": True}), "dev")
+        load_config(stack_config("dev", containerRegistry={"zoneRedundancy": True, "quarantinePolicy": True}), "dev")
     assert str(raised.value) == (
         f"{NS}:containerRegistry: sku Basic does not support zoneRedundancy, quarantinePolicy: "
         "use sku Premium or turn them off"
@@ -170,47 +171,7 @@ def test_a_custom_stack_name_needs_an_environment():
     assert load_config({**raw, f"{NS}:environment": "dev"}, "alice").environment == "dev"
 
 
-def test_the_prod_floor_covers_the_whole_baseline():
-    """Pinned: dropping a rule from PROD_BASELINE must be a visible, reviewed change."""
-    assert [path for path, _ in PROD_BASELINE] == [
-        "workspace.publicNetworkAccess",
-        "workspace.isolationMode",
-        "workspace.hbi",
-        "storage.sku",
-        "storage.network.defaultAction",
-        "keyVault.purgeProtection",
-        "keyVault.network.defaultAction",
-        "containerRegistry.sku",
-        "containerRegistry.network.publicNetworkAccess",
-        "containerRegistry.zoneRedundancy",
-        "containerRegistry.trustPolicy",
-        "monitoring.localAuth",
-        "lock",
-        "protect",
-        "diagnostics",
-    ]
-
-
-@pytest.mark.parametrize(("path", "allowed"), PROD_BASELINE)
-def test_each_prod_baseline_rule_refuses_a_weaker_value(path, allowed):
-    """Every floor rule bites on its own: set one weaker value and only that key is named."""
-    weaker = {
-        "Disabled": "Enabled",
-        "AllowOnlyApprovedOutbound": "AllowInternetOutbound",
-        "Deny": "Allow",
-        "Premium": "Standard",
-        True: False,
-        False: True,
-        "CanNotDelete": "None",
-    }.get(allowed[0], "Standard_LRS")
-    section, *rest = path.split(".")
-    override = weaker
-    for part in reversed(rest):
-        override = {part: override}
-    overrides = {section: override}
-    if path == "containerRegistry.sku":  # Standard cannot keep Premium features: keep the rule isolated
-        overrides = {section: {"sku": "Standard", "zoneRedundancy": False, "trustPolicy": False,
-                               "network": {"publicNetworkAccess": "Enabled", "defaultAction": "Allow"}}}
-    with pytest.raises(ConfigError) as raised:
-        load_config(config_with("prod", **overrides), "prod")
-    assert f"{NS}:{path}: prod requires" in str(raised.value)
+def test_a_stack_named_after_an_environment_cannot_declare_another():
+    """Else `environment: staging` on the prod stack would leave the prod floor."""
+    with pytest.raises(ConfigError, match=rf"^{NS}:environment: stack 'prod' is the prod environment \(got 'staging'\)"):
+        load_config({f"{NS}:location": "westeurope", f"{NS}:environment": "staging", f"{NS}:lock": "None"}, "prod")

@@ -5,7 +5,6 @@ from dataclasses import replace
 
 import pytest
 
-from stack_plans import stack_plan
 from policies.baseline import DIAGNOSED, LOCK, DIAGNOSTIC_SETTING, RULES, STATEFUL, check_plan, check_resource
 
 # How to break each rule: the input path and a non-compliant value.
@@ -73,36 +72,36 @@ def test_every_rule_has_a_way_to_break_it():
     assert set(WEAKENED) == {rule.id for rule in RULES}
 
 
-def test_prod_meets_the_whole_baseline():
-    assert check_plan(stack_plan("prod").resources, "prod") == []
+def test_prod_meets_the_whole_baseline(stack_plans):
+    assert check_plan(stack_plans["prod"].resources, "prod") == []
 
 
-def test_staging_meets_the_baseline_but_for_locks():
+def test_staging_meets_the_baseline_but_for_locks(stack_plans):
     """Staging rehearses prod's network and data protection; only lock and protect are off."""
-    assert {v.rule for v in check_plan(stack_plan("staging").resources, "prod")} == {"lock", "protect"}
-    assert check_plan(stack_plan("staging").resources, "staging") == []
+    assert {v.rule for v in check_plan(stack_plans["staging"].resources, "prod")} == {"lock", "protect"}
+    assert check_plan(stack_plans["staging"].resources, "staging") == []
 
 
-def test_dev_meets_the_rules_for_every_environment():
-    assert check_plan(stack_plan("dev").resources, "dev") == []
+def test_dev_meets_the_rules_for_every_environment(stack_plans):
+    assert check_plan(stack_plans["dev"].resources, "dev") == []
 
 
-def test_dev_deviates_from_prod_only_where_documented():
-    broken = {violation.rule for violation in check_plan(stack_plan("dev").resources, "prod")}
+def test_dev_deviates_from_prod_only_where_documented(stack_plans):
+    broken = {violation.rule for violation in check_plan(stack_plans["dev"].resources, "prod")}
     assert broken == DEV_DEVIATIONS
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
-def test_each_rule_fires_when_its_setting_is_weakened(rule):
-    resource = stack_plan("prod").one(rule.resource_type)
+def test_each_rule_fires_when_its_setting_is_weakened(rule, stack_plans):
+    resource = stack_plans["prod"].one(rule.resource_type)
     assert rule not in check_resource(rule.resource_type, resource.inputs, "prod")
     weakened = weaken(resource.inputs, *WEAKENED[rule.id])
     assert rule in check_resource(rule.resource_type, weakened, "prod")
 
 
 @pytest.mark.parametrize("resource_type", STATEFUL)
-def test_prod_needs_a_lock_and_protect_on_each_stateful_resource(resource_type):
-    plan = stack_plan("prod")
+def test_prod_needs_a_lock_and_protect_on_each_stateful_resource(resource_type, stack_plans):
+    plan = stack_plans["prod"]
     target = plan.one(resource_type)
     without_lock = [r for r in plan.resources if not (r.type == LOCK and target.urn in r.dependencies)]
     assert [v.rule for v in check_plan(without_lock, "prod")] == ["lock"]
@@ -111,8 +110,8 @@ def test_prod_needs_a_lock_and_protect_on_each_stateful_resource(resource_type):
 
 
 @pytest.mark.parametrize("resource_type", DIAGNOSED)
-def test_each_diagnosed_resource_needs_its_diagnostic_setting(resource_type):
-    plan = stack_plan("prod")
+def test_each_diagnosed_resource_needs_its_diagnostic_setting(resource_type, stack_plans):
+    plan = stack_plans["prod"]
     target = plan.one(resource_type)
     without = [r for r in plan.resources if not (r.type == DIAGNOSTIC_SETTING and target.urn in r.dependencies)]
     assert [(v.rule, v.resource) for v in check_plan(without, "prod")] == [("diagnostics", target.urn)]

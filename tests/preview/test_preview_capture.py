@@ -6,10 +6,7 @@ import re
 import pytest
 from google.protobuf import struct_pb2
 
-from preview.engine import plain
-from preview.plan import capture_plan
-from preview_helpers import (
-    BLOB_DATA_CONTRIBUTOR,
+from fixture_types import (
     BLOB_SERVICE,
     COMPUTE,
     CONTAINER,
@@ -20,20 +17,25 @@ from preview_helpers import (
     RESOURCE_GROUP,
     ROLE,
     STORAGE,
-    SUBSCRIPTION,
     VNET,
     WORKSPACE,
-    fixture_plan,
-    write_project,
 )
+from preview.capture import capture_plan
+from preview.engine import plain
+from preview.registry import SUBSCRIPTION_ID
 
-DEV_GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-fx-dev"
+DEV_GROUP_ID = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-fx-dev"
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 
 
-def test_every_registered_resource_is_captured_with_type_name_and_kind():
-    plan = fixture_plan("dev")
-    assert sorted((r.type, r.name, r.custom) for r in plan.resources) == sorted([
+@pytest.fixture
+def dev(fixture_plans):
+    return fixture_plans["dev"]
+
+
+def test_every_registered_resource_is_captured_with_type_name_and_kind(dev):
+    assert sorted((r.type, r.name, r.custom) for r in dev.resources) == sorted([
         (RESOURCE_GROUP, "group", True),
         (IDENTITY, "identity", True),
         (DATA_LAKE, "lake", False),
@@ -48,147 +50,127 @@ def test_every_registered_resource_is_captured_with_type_name_and_kind():
         (COMPUTE, "cpu", True),
         (VNET, "vnet", True),
     ])
-    assert [r.urn for r in plan.resources] == sorted(r.urn for r in plan.resources)
+    assert [r.urn for r in dev.resources] == sorted(r.urn for r in dev.resources)
 
 
-def test_urns_and_parents_follow_the_component_tree():
-    plan = fixture_plan("dev")
-    lake, account = plan.one(DATA_LAKE), plan.one(STORAGE)
+def test_urns_and_parents_follow_the_component_tree(dev):
+    lake, account = dev.one(DATA_LAKE, "lake"), dev.one(STORAGE, "lake-account")
     # Like the engine (unlike MockMonitor), the root stack's type stays out of the URNs.
     assert lake.urn == "urn:pulumi:dev::fixture-platform::fixture:data:DataLake::lake"
     assert account.urn == "urn:pulumi:dev::fixture-platform::fixture:data:DataLake$azure-native:storage:StorageAccount::lake-account"
     assert account.parent == lake.urn
-    assert sorted(r.name for r in plan.children(lake)) == ["lake-account", "lake-blobs", "lake-curated", "lake-raw"]
-    assert sorted(r.name for r in plan.resources if r.parent is None) == [
+    assert sorted(r.name for r in dev.children(lake)) == ["lake-account", "lake-blobs", "lake-curated", "lake-raw"]
+    assert sorted(r.name for r in dev.resources if r.parent is None) == [
         "cpu", "group", "identity", "identity-blob-data", "lake", "raw", "vnet", "workspace", "workspace-blob-data",
     ]
-    assert plan.by_urn(account.urn) is account
+    assert dev.by_urn(account.urn) is account
 
 
-def test_dependencies_come_from_input_references_and_depends_on():
-    plan = fixture_plan("dev")
-    group, identity, account, blobs = (plan.one(t) for t in (RESOURCE_GROUP, IDENTITY, STORAGE, BLOB_SERVICE))
-    workspace, access, datastore = plan.one(WORKSPACE), plan.one(ROLE, "workspace-blob-data"), plan.one(DATASTORE)
+def test_nested_components_carry_their_whole_type_chain_in_child_urns(scratch_project):
+    project = scratch_project("""\
+        import pulumi
+        from pulumi_azure_native import resources
+
+        class Box(pulumi.ComponentResource):
+            def __init__(self, type_, name, opts=None):
+                super().__init__(type_, name, None, opts)
+
+        outer = Box("scratch:index:Outer", "outer")
+        inner = Box("scratch:index:Inner", "inner", pulumi.ResourceOptions(parent=outer))
+        resources.ResourceGroup("group", location="westeurope", opts=pulumi.ResourceOptions(parent=inner))
+        """)
+    group = capture_plan("dev", root=project).one(RESOURCE_GROUP, "group")
+    chain = "scratch:index:Outer$scratch:index:Inner$azure-native:resources:ResourceGroup"
+    assert group.urn == f"urn:pulumi:dev::scratch::{chain}::group"
+
+
+def test_dependencies_come_from_input_references_and_depends_on(dev):
+    group, identity = dev.one(RESOURCE_GROUP, "group"), dev.one(IDENTITY, "identity")
+    account, blobs = dev.one(STORAGE, "lake-account"), dev.one(BLOB_SERVICE, "lake-blobs")
+    workspace, datastore = dev.one(WORKSPACE, "workspace"), dev.one(DATASTORE, "raw")
+    access = dev.one(ROLE, "workspace-blob-data")
     assert workspace.dependencies == sorted([group.urn, identity.urn, account.urn])
     assert access.dependencies == sorted([workspace.urn, account.urn])
-    assert plan.depends_on(datastore, access)  # depends_on alone: no input of the datastore refers to it
-    assert plan.depends_on(plan.one(CONTAINER, "lake-raw"), blobs)  # depends_on inside the component
-    assert not plan.depends_on(access, datastore)
+    assert dev.depends_on(datastore, access)  # depends_on alone: no input of the datastore refers to it
+    assert dev.depends_on(dev.one(CONTAINER, "lake-raw"), blobs)  # depends_on inside the component
+    assert not dev.depends_on(access, datastore)
     assert group.dependencies == []
 
 
-def test_protect_is_captured_and_children_inherit_it_from_the_component():
-    protected = {r.name for r in fixture_plan("prod").resources if r.protect}
+def test_protect_is_captured_and_children_inherit_it_from_the_component(fixture_plans):
+    protected = {r.name for r in fixture_plans["prod"].resources if r.protect}
     assert protected == {"lake", "lake-account", "lake-blobs", "lake-raw", "lake-lock"}
-    assert not any(r.protect for r in fixture_plan("dev").resources)
+    assert not any(r.protect for r in fixture_plans["dev"].resources)
 
 
-def test_inputs_are_what_the_provider_receives_camel_case_with_sdk_defaults():
-    plan = fixture_plan("dev")
-    assert plan.one(STORAGE).inputs == {
+def test_inputs_are_what_the_provider_receives_camel_case_with_sdk_defaults(dev):
+    assert dev.one(STORAGE, "lake-account").inputs == {
         "resourceGroupName": "rg-fx-dev",
         "kind": "StorageV2",
         "sku": {"name": "Standard_LRS"},
         "allowBlobPublicAccess": False,
         "minimumTlsVersion": "TLS1_2",
     }
-    aml = plan.one(COMPUTE).inputs["properties"]["properties"]
+    aml = dev.one(COMPUTE, "cpu").inputs["properties"]["properties"]
     assert aml["enableNodePublicIp"] is True  # filled in by the SDK, not by the program
     assert aml["scaleSettings"] == {"minNodeCount": 0, "maxNodeCount": 1}
     assert type(aml["scaleSettings"]["maxNodeCount"]) is int
 
 
-def test_secrets_are_masked_where_they_sit_in_inputs_and_outputs():
-    plan = fixture_plan("dev")
-    compute = plan.one(COMPUTE).inputs["properties"]["properties"]
+def test_secrets_are_masked_where_they_sit_in_inputs_and_outputs(dev):
+    compute = dev.one(COMPUTE, "cpu").inputs["properties"]["properties"]
     assert compute["userAccountCredentials"] == {"adminUserName": "azureuser", "adminUserPassword": "[secret]"}
-    assert plan.one(DATASTORE).inputs["properties"]["credentials"] == {
+    assert dev.one(DATASTORE, "raw").inputs["properties"]["credentials"] == {
         "credentialsType": "AccountKey",
         "secrets": {"secretsType": "AccountKey", "key": "[secret]"},
     }
-    assert plan.outputs["datastore"] == {"name": "raw", "key": "[secret]"}
-    assert plan.outputs["connectionString"] == "[secret]"  # plain text around a secret is secret
-    assert "Passw0rd" not in json.dumps(plan.to_json())
+    assert dev.outputs["datastore"] == {"name": "raw", "key": "[secret]"}
+    assert dev.outputs["connectionString"] == "[secret]"  # plain text around a secret is secret
+    assert "Passw0rd" not in json.dumps(dev.to_json())
 
 
-def test_auto_names_and_arm_ids_flow_into_the_inputs_that_use_them():
-    plan = fixture_plan("dev")
-    account_id = plan.outputs["storageAccountId"]
+def test_auto_names_and_arm_ids_flow_into_the_inputs_that_use_them(dev, fixture_plans):
+    account_id = dev.outputs["storageAccountId"]
     assert re.fullmatch(rf"{DEV_GROUP_ID}/providers/Microsoft\.Storage/storageAccounts/lake-account[0-9a-f]{{8}}",
                         account_id)
     account_name = account_id.rsplit("/", 1)[1]
-    assert plan.one(WORKSPACE).inputs["storageAccount"] == account_id
-    assert {r.inputs["scope"] for r in plan.of_type(ROLE)} == {account_id}
-    assert plan.one(BLOB_SERVICE).inputs["accountName"] == account_name
-    assert plan.one(DATASTORE).inputs["properties"]["accountName"] == account_name
-    identity_id = plan.one(WORKSPACE).inputs["primaryUserAssignedIdentity"]
+    workspace = dev.one(WORKSPACE, "workspace")
+    assert workspace.inputs["storageAccount"] == account_id
+    assert {r.inputs["scope"] for r in dev.of_type(ROLE)} == {account_id}
+    assert dev.one(BLOB_SERVICE, "lake-blobs").inputs["accountName"] == account_name
+    assert dev.one(DATASTORE, "raw").inputs["properties"]["accountName"] == account_name
+    identity_id = workspace.inputs["primaryUserAssignedIdentity"]
     assert re.fullmatch(
         rf"{DEV_GROUP_ID}/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/identity[0-9a-f]{{8}}", identity_id
     )
-    assert plan.one(WORKSPACE).inputs["identity"]["userAssignedIdentities"] == [identity_id]
-    assert fixture_plan("prod").outputs["storageAccountId"].rsplit("/", 1)[1] != account_name  # per stack
+    assert workspace.inputs["identity"]["userAssignedIdentities"] == [identity_id]
+    assert fixture_plans["prod"].outputs["storageAccountId"].rsplit("/", 1)[1] != account_name  # per stack
+    assert dev.outputs["vnetId"] == f"{DEV_GROUP_ID}/providers/Microsoft.Network/virtualNetworks/vnet-fx-dev"
 
 
-def test_computed_outputs_reach_their_consumers():
-    plan = fixture_plan("dev")
-    principals = {r.name: r.inputs["principalId"] for r in plan.of_type(ROLE)}
+def test_computed_outputs_reach_their_consumers(dev):
+    principals = {r.name: r.inputs["principalId"] for r in dev.of_type(ROLE)}
     assert principals == {
-        "identity-blob-data": plan.outputs["identity"]["principalId"],  # user-assigned identity
-        "workspace-blob-data": plan.outputs["workspacePrincipalId"],  # the workspace's system identity
+        "identity-blob-data": dev.outputs["identity"]["principalId"],  # user-assigned identity
+        "workspace-blob-data": dev.outputs["workspacePrincipalId"],  # the workspace's system identity
     }
     assert all(GUID.fullmatch(principal) for principal in principals.values())
-    assert len(set(principals.values())) == 2
-    assert plan.outputs["mlflowTrackingUri"] == (
+    assert len(set(principals.values())) == len(principals)
+    assert dev.outputs["mlflowTrackingUri"] == (
         f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{DEV_GROUP_ID}"
         "/providers/Microsoft.MachineLearningServices/workspaces/mlw-fx-dev"
     )
 
 
-def test_a_type_outside_the_arm_table_gets_the_usual_arm_id():
-    assert fixture_plan("dev").outputs["vnetId"] == f"{DEV_GROUP_ID}/providers/Microsoft.Network/virtualNetworks/vnet-fx-dev"
-
-
-def test_get_client_config_answers_the_fake_subscription():
-    plan = fixture_plan("dev")
-    assert plan.outputs["subscriptionId"] == SUBSCRIPTION
-    assert plan.one(ROLE, "identity-blob-data").inputs["roleDefinitionId"] == (
-        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{BLOB_DATA_CONTRIBUTOR}"
+def test_get_client_config_answers_the_fake_subscription(dev):
+    assert dev.outputs["subscriptionId"] == SUBSCRIPTION_ID
+    assert dev.one(ROLE, "identity-blob-data").inputs["roleDefinitionId"] == (
+        f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/{BLOB_DATA_CONTRIBUTOR}"
     )
 
 
-def test_one_names_the_candidates_when_there_is_not_exactly_one():
-    plan = fixture_plan("dev")
-    with pytest.raises(AssertionError, match=r"one azure-native:authorization:RoleAssignment, found 2; "
-                                             r"of that type: identity-blob-data, workspace-blob-data$"):
-        plan.one(ROLE)
-    with pytest.raises(LookupError, match=r"RoleAssignment named 'reader', found 0; of that type: identity-blob-data"):
-        plan.one(ROLE, "reader")
-    with pytest.raises(LookupError, match=rf"found 0; types in the plan: {ROLE}, .*, {DATA_LAKE}$"):
-        plan.one(LOCK)
-    with pytest.raises(LookupError, match="no resource with URN urn:pulumi:dev::nothing"):
-        plan.by_urn("urn:pulumi:dev::nothing")
-
-
-def test_to_json_holds_everything_as_plain_json():
-    plan = fixture_plan("prod")
-    data = plan.to_json()
-    assert json.loads(json.dumps(data)) == data
-    assert (data["project"], data["stack"], data["outputs"]) == ("fixture-platform", "prod", plan.outputs)
-    lock = next(r for r in data["resources"] if r["type"] == LOCK)
-    assert lock == {
-        "urn": "urn:pulumi:prod::fixture-platform::fixture:data:DataLake$azure-native:authorization:ManagementLockByScope::lake-lock",
-        "type": LOCK,
-        "name": "lake-lock",
-        "custom": True,
-        "parent": "urn:pulumi:prod::fixture-platform::fixture:data:DataLake::lake",
-        "inputs": {"scope": plan.outputs["storageAccountId"], "level": "CanNotDelete"},
-        "dependencies": [plan.one(STORAGE).urn],
-        "protect": True,
-    }
-
-
-def test_resources_given_as_values_arrive_as_their_id_or_urn(tmp_path):
-    project = write_project(tmp_path, """\
+def test_resources_given_as_values_arrive_as_their_id_or_urn(scratch_project):
+    project = scratch_project("""\
         import pulumi
         from pulumi_azure_native import resources
 
@@ -201,8 +183,9 @@ def test_resources_given_as_values_arrive_as_their_id_or_urn(tmp_path):
         Holder("outer", {"group": group, "inner": inner})
         """)
     plan = capture_plan("dev", root=project)
-    group, inner, outer = plan.one(RESOURCE_GROUP), *(plan.one("scratch:index:Holder", name) for name in ("inner", "outer"))
-    assert re.fullmatch(rf"/subscriptions/{SUBSCRIPTION}/resourceGroups/group[0-9a-f]{{8}}", outer.inputs["group"])
+    group = plan.one(RESOURCE_GROUP, "group")
+    inner, outer = plan.one("scratch:index:Holder", "inner"), plan.one("scratch:index:Holder", "outer")
+    assert re.fullmatch(rf"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/group[0-9a-f]{{8}}", outer.inputs["group"])
     assert outer.inputs["inner"] == inner.urn
     assert outer.dependencies == [group.urn]  # the SDK expands a component to its children: inner has none
 

@@ -4,20 +4,35 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from preview.__main__ import main
-from preview.plan import PROJECT_ROOT, Plan, PlannedResource
-from preview.render import render_tree
-from preview_helpers import FIXTURE, fixture_plan
+from preview.plan import Plan, PlannedResource
+from preview.render import render_tree, summary
+from preview.stackfile import PROJECT_ROOT
 
 
-def run_cli(capsys, *args):
-    code = main([*args, "--root", str(FIXTURE)])
-    out, err = capsys.readouterr()
-    return code, out, err
+@pytest.fixture
+def run_cli(capsys, fixture_root):
+    """run_cli(*args): python -m preview on the fixture program; (exit status, stdout, stderr)."""
+
+    def run(*args):
+        code = main([*args, "--root", str(fixture_root)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
-def test_tree_shows_components_children_names_protection_and_key_settings(capsys):
-    code, out, err = run_cli(capsys, "prod")
+def planned(type_: str, name: str, inputs: dict) -> PlannedResource:
+    return PlannedResource(
+        urn=f"urn:pulumi:dev::p::{type_}::{name}", type=type_, name=name, custom=True, parent=None, inputs=inputs,
+        dependencies=[], protect=False, aliases=[], replace_on_changes=[], ignore_changes=[],
+    )
+
+
+def test_tree_shows_components_children_names_protection_and_key_settings(run_cli, fixture_plans):
+    code, out, err = run_cli("prod")
     lines = out.splitlines()
     assert code == 0
     assert lines[0] == "fixture-platform · prod"
@@ -35,35 +50,34 @@ def test_tree_shows_components_children_names_protection_and_key_settings(capsys
         "kind=StorageV2 allowBlobPublicAccess=false",
     ]
     assert "  connectionString: [secret]" in lines
-    assert lines[-1] == (
-        "13 resources: 2 × azure-native:authorization:RoleAssignment, "
-        "1 × azure-native:authorization:ManagementLockByScope, 1 × azure-native:machinelearningservices:Compute, "
-        "1 × azure-native:machinelearningservices:Datastore, 1 × azure-native:machinelearningservices:Workspace, "
-        "1 × azure-native:managedidentity:UserAssignedIdentity, 1 × azure-native:network:VirtualNetwork, "
-        "1 × azure-native:resources:ResourceGroup, 1 × azure-native:storage:BlobContainer, "
-        "1 × azure-native:storage:BlobServiceProperties, 1 × azure-native:storage:StorageAccount, "
-        "1 × fixture:data:DataLake"
-    )
+    assert lines[-1] == summary(fixture_plans["prod"])
     assert "\033[" not in out  # not a terminal: no colour codes
     assert err == "planning fixture-platform/prod\n"  # the program's print, kept off stdout
 
 
-def test_json_is_the_plan_and_nothing_else(capsys):
-    code, out, err = run_cli(capsys, "dev", "--format", "json")
+def test_summary_counts_resources_by_type_most_first():
+    vault, role = "azure-native:keyvault:Vault", "azure-native:authorization:RoleAssignment"
+    plan = Plan("p", "dev", [planned(vault, "kv", {}), planned(role, "a", {}), planned(role, "b", {})], {})
+    assert summary(plan) == f"3 resources: 2 × {role}, 1 × {vault}"
+    assert summary(Plan("p", "dev", [planned(vault, "kv", {})], {})) == f"1 resource: 1 × {vault}"
+
+
+def test_json_is_the_plan_and_nothing_else(run_cli, fixture_plans):
+    code, out, err = run_cli("dev", "--format", "json")
     assert code == 0
-    assert json.loads(out) == fixture_plan("dev").to_json()
+    assert json.loads(out) == fixture_plans["dev"].to_json()
     assert err == "planning fixture-platform/dev\n"
 
 
-def test_an_unknown_stack_is_one_error_line_and_exit_status_1(capsys):
-    assert run_cli(capsys, "qa") == (1, "", "error: no stack file stacks/Pulumi.qa.yaml (known stacks: dev, prod)\n")
+def test_an_unknown_stack_is_one_error_line_and_exit_status_1(run_cli):
+    assert run_cli("qa") == (1, "", "error: no stack file stacks/Pulumi.qa.yaml (known stacks: dev, prod)\n")
 
 
-def test_a_failing_program_is_one_error_line_too(capsys, tmp_path):
+def test_a_failing_program_is_one_error_line_too(capsys, tmp_path, fixture_root):
     (tmp_path / "stacks").mkdir()
     for name in ("Pulumi.yaml", "__main__.py", "fixture_parts.py"):
-        (tmp_path / name).write_text((FIXTURE / name).read_text())
-    stack_file = (FIXTURE / "stacks" / "Pulumi.dev.yaml").read_text() + "  fixture-platform:colour: blue\n"
+        (tmp_path / name).write_text((fixture_root / name).read_text())
+    stack_file = (fixture_root / "stacks" / "Pulumi.dev.yaml").read_text() + "  fixture-platform:colour: blue\n"
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(stack_file)
     code = main(["dev", "--root", str(tmp_path)])
     out, err = capsys.readouterr()
@@ -84,11 +98,7 @@ def test_help_works_without_importing_pulumi():
 
 
 def test_unknown_values_are_called_out():
-    resource = PlannedResource(
-        urn="urn:pulumi:dev::p::azure-native:keyvault:Vault::kv", type="azure-native:keyvault:Vault", name="kv",
-        custom=True, parent=None, inputs={"vaultName": "kv", "properties": {"tenantId": "[unknown]"}},
-        dependencies=[], protect=False,
-    )
+    resource = planned("azure-native:keyvault:Vault", "kv", {"vaultName": "kv", "properties": {"tenantId": "[unknown]"}})
     tree = render_tree(Plan("p", "dev", [resource], {"uri": "[unknown]"}))
     assert tree.splitlines() == [
         "p · dev",

@@ -4,12 +4,14 @@ import copy
 
 import pytest
 
-from preview.plan import capture_plan, config_for_program, load_stack_config
-from preview_helpers import COMPUTE, CONTAINER, FIXTURE, fixture_plan
+from fixture_types import COMPUTE, CONTAINER
+from preview.capture import capture_plan
+from preview.encoding import cli_json, config_for_program
+from preview.stackfile import load_stack_config
 
 
-def test_load_stack_config_returns_the_stack_files_map_as_written():
-    assert load_stack_config("prod", FIXTURE) == {
+def test_load_stack_config_returns_the_stack_files_map_as_written(fixture_root):
+    assert load_stack_config("prod", fixture_root) == {
         "fixture-platform:location": "northeurope",
         "fixture-platform:prefix": "fx",
         "fixture-platform:protect": True,
@@ -19,8 +21,8 @@ def test_load_stack_config_returns_the_stack_files_map_as_written():
     }
 
 
-def test_the_program_sees_strings_json_and_secret_keys_in_config_and_environment():
-    outputs = fixture_plan("prod").outputs
+def test_the_program_sees_strings_json_and_secret_keys_in_config_and_environment(fixture_plans, fixture_root):
+    outputs = fixture_plans["prod"].outputs
     assert outputs["configSeen"] == {
         "fixture-platform:location": "northeurope",
         "fixture-platform:prefix": "fx",
@@ -29,7 +31,7 @@ def test_the_program_sees_strings_json_and_secret_keys_in_config_and_environment
         "fixture-platform:storage": '{"containers":["raw"],"sku":"Standard_ZRS"}',
     }
     assert outputs["secretConfigKeys"] == ["fixture-platform:datastoreKey"]
-    assert outputs["configEnvKeys"] == sorted(load_stack_config("prod", FIXTURE))  # PULUMI_CONFIG, as the CLI sets it
+    assert outputs["configEnvKeys"] == sorted(load_stack_config("prod", fixture_root))  # PULUMI_CONFIG, as the CLI sets it
     assert outputs["replicas"] == 3
 
 
@@ -48,6 +50,8 @@ def test_the_program_sees_strings_json_and_secret_keys_in_config_and_environment
 )
 def test_values_are_encoded_like_the_cli_encodes_them(value, delivered):
     assert config_for_program({"key": value}, "proj") == ({"proj:key": delivered}, [])
+    if not isinstance(value, str):
+        assert cli_json(value) == delivered
 
 
 def test_keys_get_the_project_namespace_unless_they_have_one():
@@ -67,11 +71,11 @@ def test_secure_values_become_placeholders_and_mark_their_key_secret_even_when_n
     assert secret_keys == ["proj:password", "proj:db"]
 
 
-def test_a_config_dict_replaces_the_stack_file():
-    config = copy.deepcopy(load_stack_config("dev", FIXTURE))
+def test_a_config_dict_replaces_the_stack_file(fixture_root):
+    config = copy.deepcopy(load_stack_config("dev", fixture_root))
     config["fixture-platform:storage"]["containers"] = ["landing"]
     config["replicas"] = 5  # no namespace: the project's
-    plan = capture_plan("dev", config, root=FIXTURE)
+    plan = capture_plan("dev", config, root=fixture_root)
     assert [r.name for r in plan.of_type(CONTAINER)] == ["lake-landing"]
-    assert plan.one(COMPUTE).inputs["properties"]["properties"]["scaleSettings"]["maxNodeCount"] == 5
+    assert plan.one(COMPUTE, "cpu").inputs["properties"]["properties"]["scaleSettings"]["maxNodeCount"] == 5
     assert plan.outputs["configSeen"]["fixture-platform:replicas"] == "5"

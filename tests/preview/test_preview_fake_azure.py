@@ -8,15 +8,20 @@ from pulumi.runtime.rpc import unwrap_rpc_secret, wrap_rpc_secret
 
 from preview.fake_azure import FakeAzure, managed_identity_ids
 from preview.plan import PreviewError
-from preview_helpers import SUBSCRIPTION
+from preview.registry import CREATION_TIME
+from preview.registry import SUBSCRIPTION_ID as SUBSCRIPTION
 
 GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg"
 WORKSPACE_ID = f"{GROUP_ID}/providers/Microsoft.MachineLearningServices/workspaces/mlw"
 ACCOUNT_ID = f"{GROUP_ID}/providers/Microsoft.Storage/storageAccounts/st"
+VNET_ID = f"{GROUP_ID}/providers/Microsoft.Network/virtualNetworks/vnet"
+IN_WORKSPACE = {"resourceGroupName": "rg", "workspaceName": "mlw"}
 
 
 def create(type_name: str, inputs: dict, name: str = "logical", azure: FakeAzure | None = None):
-    args = MockResourceArgs(typ=f"azure-native:{type_name}", name=name, inputs=inputs, custom=True)
+    """type_name: an azure-native type without its package (`storage:StorageAccount`) or a whole token."""
+    token = type_name if type_name.count(":") == 2 else f"azure-native:{type_name}"
+    args = MockResourceArgs(typ=token, name=name, inputs=inputs, custom=True)
     return (azure or FakeAzure("proj", "dev")).new_resource(args)
 
 
@@ -44,8 +49,24 @@ def state_of(type_name: str, inputs: dict, **options) -> dict:
         ("machinelearningservices:OnlineDeployment",
          {"resourceGroupName": "rg", "workspaceName": "mlw", "endpointName": "ep", "deploymentName": "blue"},
          f"{WORKSPACE_ID}/onlineEndpoints/ep/deployments/blue"),
-        ("containerservice:ManagedCluster", {"resourceGroupName": "rg", "managedClusterName": "aks"},
-         f"{GROUP_ID}/providers/Microsoft.Containerservice/managedClusters/aks"),  # not in the table: the usual pattern
+        ("machinelearningservices:ManagedNetworkSettingsRule", IN_WORKSPACE | {"ruleName": "pypi"},
+         f"{WORKSPACE_ID}/outboundRules/pypi"),
+        ("machinelearningservices:DataVersion", IN_WORKSPACE | {"name": "iris", "version": "3"},
+         f"{WORKSPACE_ID}/data/iris/versions/3"),
+        ("network:Subnet", {"resourceGroupName": "rg", "virtualNetworkName": "vnet", "subnetName": "pe"},
+         f"{VNET_ID}/subnets/pe"),
+        ("network:PrivateDnsZoneGroup",
+         {"resourceGroupName": "rg", "privateEndpointName": "pe-kv", "privateDnsZoneGroupName": "default"},
+         f"{GROUP_ID}/providers/Microsoft.Network/privateEndpoints/pe-kv/privateDnsZoneGroups/default"),
+        ("privatedns:PrivateZone", {"resourceGroupName": "rg", "privateZoneName": "privatelink.vaultcore.azure.net"},
+         f"{GROUP_ID}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"),
+        ("privatedns:VirtualNetworkLink",
+         {"resourceGroupName": "rg", "privateZoneName": "zone", "virtualNetworkLinkName": "to-vnet"},
+         f"{GROUP_ID}/providers/Microsoft.Network/privateDnsZones/zone/virtualNetworkLinks/to-vnet"),
+        ("monitor:MetricAlert", {"resourceGroupName": "rg", "ruleName": "cpu-high"},
+         f"{GROUP_ID}/providers/Microsoft.Insights/metricAlerts/cpu-high"),
+        ("monitor:AutoscaleSetting", {"resourceGroupName": "rg", "autoscaleSettingName": "scale"},
+         f"{GROUP_ID}/providers/Microsoft.Insights/autoscalesettings/scale"),
     ],
 )
 def test_arm_ids_follow_the_resource_type(type_name, inputs, arm_id):
@@ -64,6 +85,25 @@ def test_auto_names_are_azure_natives_random_suffix_uuid_or_default_and_stable()
     assignment = state_of("authorization:RoleAssignment", {"scope": account_id})
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", assignment["name"])
     assert state_of("storage:BlobServiceProperties", in_group | {"accountName": "st"})["name"] == "default"
+
+
+def test_an_auto_named_child_gets_its_name_in_its_parents_path():
+    subnet_id, subnet = create("network:Subnet", {"resourceGroupName": "rg", "virtualNetworkName": "vnet"}, name="pe")
+    assert re.fullmatch(rf"{VNET_ID}/subnets/pe[0-9a-f]{{8}}", subnet_id)
+    assert subnet["name"] == subnet_id.rsplit("/", 1)[1]
+
+
+def test_a_resource_outside_azure_gets_its_own_kind_of_id_and_no_name_or_location():
+    sleep_id, state = create("time:index/sleep:Sleep", {"createDuration": "30s"}, name="wait")
+    assert (sleep_id, state) == (CREATION_TIME, {"createDuration": "30s"})
+
+
+@pytest.mark.parametrize(
+    "type_token", ["azure-native:containerservice:ManagedCluster", "random:index/randomPassword:RandomPassword"]
+)
+def test_a_custom_resource_of_a_type_without_registry_entry_is_refused(type_token):
+    with pytest.raises(PreviewError, match=rf"does not know resource type {re.escape(type_token)}: add ResourceType"):
+        create(type_token, {})
 
 
 def test_a_missing_scope_input_is_an_error_naming_it():
@@ -92,6 +132,14 @@ def test_identities_get_principal_and_client_ids_that_their_users_see_too():
     assert workspace["identity"]["principalId"] not in (identity["principalId"], None)
     assert workspace["mlFlowTrackingUri"] == f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{WORKSPACE_ID}"
     assert workspace["discoveryUrl"] == "https://westeurope.api.azureml.ms/discovery"
+
+
+def test_online_endpoints_get_their_scoring_uri():
+    inputs = IN_WORKSPACE | {"endpointName": "iris", "location": "westeurope", "properties": {"authMode": "Key"}}
+    assert state_of("machinelearningservices:OnlineEndpoint", inputs)["properties"] == {
+        "authMode": "Key",
+        "scoringUri": "https://iris.westeurope.inference.ml.azure.com/score",
+    }
 
 
 def test_service_endpoints_are_computed_from_the_name():

@@ -1,6 +1,7 @@
 """Fixture for the preview engine's tests: a small azure-native program with what the engine must
-capture (a component, auto-names, references, a secret, protect, depends_on, a config object, an
-invoke, a type outside the ARM table) and a few exports that show how config arrived."""
+capture (a component, auto-names, references, a secret, protect, depends_on, aliases,
+replace_on_changes and ignore_changes, a config object, an invoke) and a few exports that show how
+config arrived."""
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -11,6 +12,7 @@ from fixture_parts import DataLake, claim_name
 
 KNOWN_KEYS = {"location", "prefix", "storage", "protect", "replicas", "datastoreKey"}
 BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+IDENTITY_TYPE = "azure-native:managedidentity:UserAssignedIdentity"
 
 project, stack = pulumi.get_project(), pulumi.get_stack()
 given = {*runtime_config.CONFIG.get(), *runtime_config.get_config_env()}
@@ -27,14 +29,26 @@ datastore_key = config.require_secret("datastoreKey")
 print(f"planning {project}/{stack}")  # programs print; the CLI must keep this out of its output
 
 client = authorization.get_client_config()
-group = resources.ResourceGroup("group", resource_group_name=claim_name(f"rg-{prefix}-{stack}"), location=location)
-identity = managedidentity.UserAssignedIdentity("identity", resource_group_name=group.name)
+group = resources.ResourceGroup(
+    "group",
+    resource_group_name=claim_name(f"rg-{prefix}-{stack}"),
+    location=location,
+    opts=pulumi.ResourceOptions(ignore_changes=["tags"]),
+)
+identity = managedidentity.UserAssignedIdentity(
+    "identity",
+    resource_group_name=group.name,
+    opts=pulumi.ResourceOptions(aliases=[f"urn:pulumi:{stack}::{project}::{IDENTITY_TYPE}::workspace-identity"]),
+)
 lake = DataLake(
     "lake",
     resource_group_name=group.name,
     sku=storage_config["sku"],
     containers=storage_config["containers"],
-    opts=pulumi.ResourceOptions(protect=config.get_bool("protect") or False),
+    opts=pulumi.ResourceOptions(
+        protect=config.get_bool("protect") or False,
+        aliases=[pulumi.Alias(type_="fixture:storage:Lake")],  # its type was renamed: its children inherit the alias
+    ),
 )
 workspace = ml.Workspace(
     "workspace",
@@ -44,6 +58,10 @@ workspace = ml.Workspace(
     identity=ml.ManagedServiceIdentityArgs(type="SystemAssigned,UserAssigned", user_assigned_identities=[identity.id]),
     primary_user_assigned_identity=identity.id,
     public_network_access="Disabled",
+    # Declared inside the lake component before, under another name.
+    opts=pulumi.ResourceOptions(
+        aliases=[pulumi.Alias(name="lake-workspace", parent=f"urn:pulumi:{stack}::{project}::fixture:data:DataLake::lake")]
+    ),
 )
 blob_data_role = f"/subscriptions/{client.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{BLOB_DATA_CONTRIBUTOR}"
 workspace_access = authorization.RoleAssignment(

@@ -28,7 +28,7 @@ class DataLake(pulumi.ComponentResource):
             sku=storage.SkuArgs(name=sku),
             allow_blob_public_access=False,
             minimum_tls_version="TLS1_2",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["is_hns_enabled"]),
         )
         blob_service = storage.BlobServiceProperties(
             f"{name}-blobs",
