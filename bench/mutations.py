@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = ["tests/components", "tests/policies"]
 
 MUTATIONS = [
-    ('components/config.py', '    ("keyVault.purgeProtection", (True,)),\n', ''),
+    ('components/key_vault.py', '        Floor("purgeProtection", one_of(True), rules=("key-vault-purge-protection",)),\n', ''),
+    ('components/container_registry.py', '        Floor("untaggedRetentionDays", at_least(1), rules=("registry-retention",)),\n', ''),
     ('components/storage.py', 'allow_blob_public_access=False', 'allow_blob_public_access=True'),
     ('components/storage.py', 'allow_shared_key_access=False', 'allow_shared_key_access=True'),
     ('components/storage.py', 'minimum_tls_version="TLS1_2"', 'minimum_tls_version="TLS1_1"'),
@@ -44,7 +45,7 @@ MUTATIONS = [
     ('components/monitoring.py', 'ingestion_mode="LogAnalytics"', 'ingestion_mode="ApplicationInsights"'),
     ('components/base.py', 'level=lock,', 'level="ReadOnly",'),
     ('components/base.py', 'category_group=group, enabled=True', 'category_group=group, enabled=False'),
-    ('components/config.py', 'public_network_access: Access = "Disabled"\n    default_action', 'public_network_access: Access = "Enabled"\n    default_action'),
+    ('components/values.py', 'public_network_access: Access = "Disabled"\n    default_action', 'public_network_access: Access = "Enabled"\n    default_action'),
     ('components/config.py', '    lock: Literal["CanNotDelete", "None"] = "CanNotDelete"', '    lock: Literal["CanNotDelete", "None"] = "None"'),
     ('components/storage.py', 'delete_retention_policy=retention,\n            container', 'delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=False),\n            container'),
     ('components/storage.py', 'container_delete_retention_policy=retention,', 'container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=False),'),
