@@ -6,7 +6,8 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 from pulumi_azure_native import authorization
 
-from components.base import CommonArgs, PlatformContext, RoleAssignment
+from components.access import people_role_assignments
+from components.base import CommonArgs, PlatformContext
 from components.config import PROJECT, StackConfig, load_config
 from components.settings import ConfigError
 from components.container_registry import ContainerRegistry
@@ -28,21 +29,6 @@ def read_config() -> StackConfig:
         raise pulumi.RunError(f"invalid stack config (stacks/Pulumi.{pulumi.get_stack()}.yaml):\n{error}") from None
 
 
-def people_role_assignments(config: StackConfig) -> dict[str, list[RoleAssignment]]:
-    by_scope: dict[str, list[RoleAssignment]] = {}
-    for grant in config.role_assignments:
-        by_scope.setdefault(grant.scope, []).append(
-            RoleAssignment(
-                principal_id=grant.principal_id,
-                role=grant.role,
-                principal_type=grant.principal_type,
-                key=f"{grant.principal_id}-{grant.role}",
-                description=grant.description,
-            )
-        )
-    return by_scope
-
-
 def main() -> None:
     config = read_config()
     stack = pulumi.get_stack()
@@ -58,7 +44,7 @@ def main() -> None:
         tags={"environment": config.environment, "stack": stack, "managed-by": f"pulumi/{PROJECT}", **config.tags},
     )
     common = CommonArgs(
-        context=context, lock=config.lock, protect=config.protect, role_assignments=people_role_assignments(config)
+        context=context, lock=config.lock, protect=config.protect, role_assignments=people_role_assignments(config.personas, config.role_assignments)
     )
     resource_group = ResourceGroup("resource-group", common, existing=config.existing_resource_group)
     common = replace(common, context=replace(context, resource_group_name=resource_group.name))

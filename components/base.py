@@ -1,8 +1,8 @@
 """The contract every component follows, enforced here rather than remembered in each component.
 
 A component is a `PlatformComponent`: type token `azureml-platform:<module>:<Name>`, its Azure
-resources declared through `declare`, which parents them, protects and locks the stateful ones and
-sends each type's own diagnostic categories to Log Analytics. Role assignments go through
+resources declared through `declare`, which parents them, protects the stateful ones, locks where a
+lock costs nothing and sends each type's own diagnostic categories to Log Analytics. Role assignments go through
 `assign_roles` (identities) and `grant_people` (the stack config's grants for the component's
 scope). A component ends with `finish(stack_outputs)`: what it registers is what the stack exports.
 
@@ -41,6 +41,17 @@ class DiagnosticCategories:
     logs: Sequence[str] = ("allLogs",)  # category groups
     metrics: Sequence[str] = ("AllMetrics",)
 
+
+# Where the stack's CanNotDelete lock goes: only where it costs nothing. A lock on a resource also
+# blocks deleting its child resources and the role assignments on it ("Lock your resources to
+# protect your infrastructure": "a cannot-delete lock on a resource ... prevents the deletion of
+# Azure RBAC assignments"; locks are inherited by child and extension resources), and Azure ML's
+# managed network needs its resources free of scope locks ("how-to-managed-network", limitations).
+# A lock on the workspace would block removing a compute or an endpoint, on storage, key vault or
+# registry removing a person's grant or a managed private endpoint. Those are kept by Pulumi
+# `protect` and Azure's soft delete instead (workspace 14 days, key vault purge protection, blob
+# and container soft delete with versioning); see README "Protecting prod".
+LOCKED_TYPES = frozenset({"azure-native:operationalinsights:Workspace"})
 
 # What each type can report. A type missing here sends no diagnostics.
 DIAGNOSTIC_CATEGORIES: Mapping[str, DiagnosticCategories] = {
@@ -122,13 +133,14 @@ class PlatformComponent(pulumi.ComponentResource):
         depends_on: Sequence[pulumi.Resource] = (),
         **args: Any,
     ) -> AzureResource:
-        """Declare a child resource. Stateful ones (they hold data) get Pulumi `protect` and the
-        stack's lock; every one whose type reports diagnostics sends them to Log Analytics."""
+        """Declare a child resource. Stateful ones (they hold data) get Pulumi `protect`; types in
+        LOCKED_TYPES get the stack's lock; every one whose type reports diagnostics sends them to
+        Log Analytics."""
         protect = self.common.protect if stateful else None
         resource = resource_type(name, **args, opts=self._options(moved_from, protect=protect, depends_on=depends_on))
         self._send_diagnostics(name, resource, moved_from)
-        if stateful:
-            self._lock(name, resource.id, moved_from)
+        if resource.pulumi_resource_type in LOCKED_TYPES:
+            self._lock(name, resource.id)
         return resource
 
     def assign_roles(
@@ -190,7 +202,7 @@ class PlatformComponent(pulumi.ComponentResource):
             opts=self._options(f"{moved_from}-diagnostics" if moved_from else None),
         )
 
-    def _lock(self, name: str, resource_id: pulumi.Input[str], moved_from: str | None) -> None:
+    def _lock(self, name: str, resource_id: pulumi.Input[str]) -> None:
         lock = self.common.lock
         if lock == "None":
             return
@@ -198,10 +210,9 @@ class PlatformComponent(pulumi.ComponentResource):
             f"{name}-lock",
             scope=resource_id,
             level=lock,
-            # The Azure name stays what it was before the split: a new name would be a second lock.
-            lock_name=f"{moved_from or name}-{lock.lower()}",
+            lock_name=f"{name}-{lock.lower()}",
             notes="Managed by azureml-platform: remove the lock in the stack config before deleting.",
-            opts=self._options(f"{moved_from}-lock" if moved_from else None),
+            opts=self._options(None),
         )
 
 

@@ -13,26 +13,17 @@ from typing import Any, Literal, Mapping
 
 from pydantic import Field, model_validator
 
+from components.access import PersonasConfig, RoleAssignmentConfig
 from components.container_registry import ContainerRegistryConfig
 from components.key_vault import KeyVaultConfig
 from components.monitoring import MonitoringConfig
 from components.settings import ENVIRONMENTS, ConfigError, Floor, Section, load_settings, one_of
 from components.storage import StorageConfig
-from components.values import Guid, Location, NameSuffix, Prefix, ResourceGroupName, RoleName, TagKey, TagValue
+from components.values import Location, NameSuffix, Prefix, ResourceGroupName, TagKey, TagValue
 from components.workspace import WorkspaceConfig
 
 PROJECT = "azureml-platform"
 Environment = Literal["dev", "staging", "prod"]
-
-
-class RoleAssignmentConfig(Section):
-    """A person's, group's or pipeline's grant on one of the platform's scopes."""
-
-    principal_id: Guid
-    role: RoleName
-    principal_type: Literal["User", "Group", "ServicePrincipal"]
-    scope: Literal["workspace", "resourceGroup", "storage", "keyVault", "containerRegistry"] = "workspace"
-    description: str | None = Field(default=None, max_length=1024)
 
 
 class StackConfig(Section):
@@ -46,6 +37,7 @@ class StackConfig(Section):
     lock: Literal["CanNotDelete", "None"] = "CanNotDelete"
     protect: bool = True
     diagnostics: bool = True
+    personas: PersonasConfig = PersonasConfig()
     role_assignments: tuple[RoleAssignmentConfig, ...] = ()
     workspace: WorkspaceConfig = WorkspaceConfig()
     storage: StorageConfig = StorageConfig()

@@ -16,7 +16,6 @@ class ContainerRegistryConfig(Section):
     sku: Literal["Basic", "Standard", "Premium"] = "Premium"
     zone_redundancy: bool = True
     untagged_retention_days: int = Field(default=7, ge=0, le=365)
-    trust_policy: bool = True
     # Off by default: a quarantined image cannot be pulled until a scanner releases it, which
     # blocks the environment images Azure ML builds and pushes itself.
     quarantine_policy: bool = False
@@ -24,13 +23,12 @@ class ContainerRegistryConfig(Section):
 
     # Basic has no network rules, zones or policies; dev images need none of them.
     environment_defaults = {
-        "dev": {"sku": "Basic", "zoneRedundancy": False, "trustPolicy": False, "network": OPEN_NETWORK}
+        "dev": {"sku": "Basic", "zoneRedundancy": False, "network": OPEN_NETWORK}
     }
     prod_floor = (
         Floor("sku", one_of("Premium"), rules=("registry-premium",)),
         Floor("network.publicNetworkAccess", one_of("Disabled"), rules=("registry-public-network-disabled",)),
         Floor("zoneRedundancy", one_of(True), rules=("registry-zone-redundant",)),
-        Floor("trustPolicy", one_of(True), rules=("registry-trust",)),
         Floor("untaggedRetentionDays", at_least(1), rules=("registry-retention",)),
     )
 
@@ -40,7 +38,6 @@ class ContainerRegistryConfig(Section):
             return self
         premium_only = {
             "zoneRedundancy": self.zone_redundancy,
-            "trustPolicy": self.trust_policy,
             "quarantinePolicy": self.quarantine_policy,
             "network.publicNetworkAccess=Disabled": self.network.public_network_access == "Disabled",
             "network.defaultAction=Deny": self.network.default_action == "Deny",
@@ -104,7 +101,9 @@ def _policies(settings: ContainerRegistryConfig) -> containerregistry.PoliciesAr
         retention_policy=containerregistry.RetentionPolicyArgs(
             status=status(settings.untagged_retention_days > 0), days=settings.untagged_retention_days
         ),
-        trust_policy=containerregistry.TrustPolicyArgs(status=status(settings.trust_policy), type="Notary"),
+        # No trust policy: Docker Content Trust is deprecated (aka.ms/acr/dctdeprecation, removal
+        # 2028-03-31) and new registries that ask for it are refused (ContentTrustUnsupported).
+        # Notation signing replaces it; the registry holds signatures as OCI artifacts.
         quarantine_policy=containerregistry.QuarantinePolicyArgs(status=status(settings.quarantine_policy)),
         # Images may not leave a registry that is closed to the internet.
         export_policy=containerregistry.ExportPolicyArgs(

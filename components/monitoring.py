@@ -8,13 +8,20 @@ from pydantic import Field
 
 from components.base import CommonArgs, PlatformComponent
 from components.settings import Floor, Section, one_of
+from components.values import Access
 
 
 class MonitoringConfig(Section):
     retention_days: int = Field(default=90, ge=30, le=730)
     daily_quota_gb: float | None = Field(default=None, gt=0)
-    # Keys/connection strings for Application Insights ingestion; off means Entra ID only.
+    # Keys/connection strings for Application Insights ingestion; off means Entra ID only, and every
+    # identity that sends telemetry holds Monitoring Metrics Publisher on Application Insights.
     local_auth: bool = False
+    # Ingestion and queries over public networks, for Log Analytics and Application Insights alike.
+    # Private ones need an Azure Monitor Private Link Scope in the network the sources send from
+    # (the network component's job): until then, Disabled would cut off the platform's own telemetry.
+    public_network_access_for_ingestion: Access = "Enabled"
+    public_network_access_for_query: Access = "Enabled"
 
     environment_defaults = {
         "staging": {"retentionDays": 30},
@@ -46,6 +53,8 @@ class Monitoring(PlatformComponent):
             ),
             # Readers see only the logs of resources they may read, not the whole workspace.
             features=operationalinsights.WorkspaceFeaturesArgs(enable_log_access_using_only_resource_permissions=True),
+            public_network_access_for_ingestion=settings.public_network_access_for_ingestion,
+            public_network_access_for_query=settings.public_network_access_for_query,
         )
         self.application_insights = self.declare(
             applicationinsights.Component,
@@ -57,6 +66,8 @@ class Monitoring(PlatformComponent):
             ingestion_mode="LogAnalytics",
             workspace_resource_id=self.log_analytics.id,
             disable_local_auth=not settings.local_auth,
+            public_network_access_for_ingestion=settings.public_network_access_for_ingestion,
+            public_network_access_for_query=settings.public_network_access_for_query,
         )
         self.finish(
             {

@@ -13,6 +13,27 @@ from components.values import OPEN_NETWORK, NetworkAccess
 
 REDUNDANT_SKUS = ("Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
 
+# Azure ML writes this CORS rule onto its storage's blob service so that studio can browse data.
+# Blob service properties are a full PUT: a declaration without it would remove it on the next `up`
+# (or diff forever). Origins as the Bicep AVM pattern `avm/ptn/azd/ml-hub-dependencies` declares them
+# (a superset of the Terraform AVM workspace module's, "for idempotency", which omits the canary and
+# test hosts); methods, headers and max age as both declare.
+STUDIO_CORS_RULE = storage.CorsRuleArgs(
+    allowed_origins=[
+        "https://mlworkspace.azure.ai",
+        "https://ml.azure.com",
+        "https://*.ml.azure.com",
+        "https://ai.azure.com",
+        "https://*.ai.azure.com",
+        "https://mlworkspacecanary.azure.ai",
+        "https://mlworkspace.azureml-test.net",
+    ],
+    allowed_methods=["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "POST", "PATCH"],
+    allowed_headers=["*"],
+    exposed_headers=["*"],
+    max_age_in_seconds=1800,
+)
+
 
 class StorageConfig(Section):
     sku: Literal["Standard_LRS", *REDUNDANT_SKUS] = "Standard_ZRS"
@@ -68,6 +89,7 @@ class Storage(PlatformComponent):
             resource_group_name=context.resource_group_name,
             blob_services_name="default",
             is_versioning_enabled=True,
+            cors=storage.CorsRulesArgs(cors_rules=[STUDIO_CORS_RULE]),
             delete_retention_policy=retention,
             container_delete_retention_policy=retention,
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
 import pulumi
+import pulumiverse_time
 from pulumi_azure_native import machinelearningservices, managedidentity
 from pydantic import Field
 
@@ -37,6 +38,10 @@ class WorkspaceConfig(Section):
     # Azure ML then builds them on this compute cluster. None uses the registry's own builder.
     image_build_compute: ComputeName | None = "image-builder"
     customer_managed_key: CustomerManagedKey | None = None
+    # Azure RBAC takes minutes to propagate: a workspace created right after its identity's grants
+    # can miss datastores (MicrosoftDocs/azure-docs#111772); the Azure ML MLOps templates wait 120 s.
+    # 0 creates the workspace right after the grants.
+    role_assignment_wait_seconds: int = Field(default=120, ge=0, le=1800)
 
     environment_defaults = {
         # Studio, notebooks and the SDK from a developer's machine without a VPN.
@@ -62,7 +67,9 @@ IDENTITY_ROLES: Mapping[str, Sequence[str]] = {
     "storage": ("Contributor", "Storage Blob Data Contributor", "Storage File Data Privileged Contributor", _APPROVER),
     "keyVault": ("Contributor", "Key Vault Administrator", _APPROVER),
     "containerRegistry": ("Contributor", _APPROVER),
-    "applicationInsights": ("Contributor",),
+    # Publisher: Entra ID ingestion, where Application Insights local auth is off
+    # ("Microsoft Entra authentication for Application Insights").
+    "applicationInsights": ("Contributor", "Monitoring Metrics Publisher"),
 }
 
 
@@ -96,7 +103,7 @@ class Workspace(PlatformComponent):
             "applicationInsights": dependencies.application_insights,
         }
         access = [grant for scope, roles in IDENTITY_ROLES.items() for grant in self._grant_identity(scope, scopes[scope], roles)]
-        self.workspace = self._workspace(name, dependencies, [*access, *self._customer_key_access()])
+        self.workspace = self._workspace(name, dependencies, self._propagated(name, [*access, *self._customer_key_access()]))
         self._grant_identity("workspace", self.workspace.id, ("Contributor",))
         self.grant_people("workspace", self.workspace.id)
         self.finish(
@@ -121,6 +128,21 @@ class Workspace(PlatformComponent):
             RoleAssignment.for_identity(self.identity.principal_id, role, "Azure ML workspace identity") for role in roles
         ]
         return self.assign_roles(f"identity-{scope_key}", scope, assignments)
+
+    def _propagated(self, name: str, grants: Sequence[pulumi.Resource]) -> Sequence[pulumi.Resource]:
+        """What the workspace waits for: the grants, then the time Azure RBAC takes to propagate them."""
+        seconds = self._settings.role_assignment_wait_seconds
+        if seconds == 0:
+            return grants
+        wait = self.declare(
+            pulumiverse_time.Sleep,
+            f"{name}-role-propagation",
+            depends_on=grants,
+            create_duration=f"{seconds}s",
+            # A new identity (new principal) waits again.
+            triggers={"principalId": self.identity.principal_id},
+        )
+        return [wait]
 
     def _workspace(
         self, name: str, dependencies: WorkspaceDependencies, identity_access: Sequence[pulumi.Resource]
@@ -147,7 +169,10 @@ class Workspace(PlatformComponent):
             application_insights=dependencies.application_insights,
             public_network_access=settings.public_network_access,
             managed_network=machinelearningservices.ManagedNetworkSettingsArgs(isolation_mode=settings.isolation_mode),
-            system_datastores_auth_mode="identity",
+            # Otherwise the managed network is built with the first compute (about 30 minutes, and it
+            # may time out) and online deployments fail until then ("how-to-managed-network").
+            provision_network_now=True if settings.isolation_mode != "Disabled" else None,
+            system_datastores_auth_mode="Identity",
             v1_legacy_mode=False,
             hbi_workspace=settings.hbi,
             image_build_compute=settings.image_build_compute,

@@ -22,11 +22,24 @@ LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 
-# Resources that hold data or state: protected and locked in prod.
+# Resources that hold data or state: protected in prod.
 STATEFUL = (STORAGE, KEY_VAULT, REGISTRY, WORKSPACE, LOG_ANALYTICS)
+# Locked in prod: where a lock blocks no routine change (a lock on the workspace, storage, key vault
+# or registry would block removing computes, endpoints, people's grants and managed private
+# endpoints; components/base.py LOCKED_TYPES says why).
+LOCKED = (LOG_ANALYTICS,)
 # Resources whose logs and metrics must reach Log Analytics.
 DIAGNOSED = (STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, WORKSPACE)
 REDUNDANT_STORAGE = {"Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
+STUDIO_ORIGINS = {"https://ml.azure.com", "https://*.ml.azure.com", "https://ai.azure.com", "https://*.ai.azure.com"}
+
+# Scanner checks that do not apply, and why (a scanner run on an export of the plan skips these).
+NOT_APPLICABLE = {
+    "CKV_AZURE_164": "registry content trust: Docker Content Trust is deprecated (aka.ms/acr/dctdeprecation, "
+    "removal 2028-03-31) and new registries asking for it are refused; Notation signing replaces it",
+    "CKV_AZURE_166": "registry quarantine: quarantined images cannot be pulled until a scanner releases them, "
+    "which blocks the environment images Azure ML builds and pushes",
+}
 
 
 class Resource(Protocol):
@@ -63,7 +76,10 @@ RULES: tuple[Rule, ...] = (
          lambda i: input_at(i, "identity.type") == "UserAssigned"
          and bool(input_at(i, "primaryUserAssignedIdentity"))),
     Rule("workspace-identity-datastores", WORKSPACE, "system datastores use identity, not account keys",
-         "AVM default", equals("systemDatastoresAuthMode", "identity")),
+         "AVM default", equals("systemDatastoresAuthMode", "Identity")),
+    Rule("workspace-network-provisioned", WORKSPACE, "an isolated managed network is provisioned at creation",
+         "how-to-managed-network", lambda i: input_at(i, "managedNetwork.isolationMode") in (None, "Disabled")
+         or input_at(i, "provisionNetworkNow") is True),
     Rule("workspace-no-v1-legacy", WORKSPACE, "v1LegacyMode is false", "AVM default", equals("v1LegacyMode", False)),
     Rule("workspace-hbi", WORKSPACE, "high-business-impact flag set", "CKV2_AZURE_50", equals("hbiWorkspace", True), "prod"),
     # Storage
@@ -83,6 +99,10 @@ RULES: tuple[Rule, ...] = (
          equals("containerDeleteRetentionPolicy.enabled", True)),
     Rule("storage-versioning", BLOB_SERVICE, "blob versioning on", "data-loss protection",
          equals("isVersioningEnabled", True)),
+    Rule("storage-studio-cors", BLOB_SERVICE, "the CORS rule studio needs is declared (a full PUT drops it)",
+         "Azure ML studio; AVM workspace module",
+         lambda i: any(STUDIO_ORIGINS <= set(rule.get("allowedOrigins", ()))
+                       for rule in input_at(i, "cors.corsRules") or ())),
     # Key Vault
     Rule("key-vault-rbac", KEY_VAULT, "RBAC authorization", "CKV_AZURE_189 family",
          equals("properties.enableRbacAuthorization", True)),
@@ -102,8 +122,6 @@ RULES: tuple[Rule, ...] = (
          equals("zoneRedundancy", "Enabled"), "prod"),
     Rule("registry-retention", REGISTRY, "untagged manifests are purged", "CKV_AZURE_167",
          equals("policies.retentionPolicy.status", "enabled"), "prod"),
-    Rule("registry-trust", REGISTRY, "content trust on", "CKV_AZURE_164",
-         equals("policies.trustPolicy.status", "enabled"), "prod"),
     # Monitoring
     Rule("app-insights-workspace-based", APP_INSIGHTS, "workspace-based (Log Analytics) ingestion", "AVM",
          lambda i: input_at(i, "ingestionMode") == "LogAnalytics"
@@ -142,7 +160,7 @@ def check_plan(resources: Iterable[Resource], environment: str) -> list[Violatio
     violations += _missing_extensions(resources, DIAGNOSTIC_SETTING, DIAGNOSED, "diagnostics",
                                       "logs and metrics go to Log Analytics (Azure Policy: resource logs)")
     if environment == "prod":
-        violations += _missing_extensions(resources, LOCK, STATEFUL, "lock",
+        violations += _missing_extensions(resources, LOCK, LOCKED, "lock",
                                           "a CanNotDelete lock (AVM lock)", level="CanNotDelete")
         violations += [
             Violation("protect", r.urn, f"{r.name}: protected from `pulumi destroy`")

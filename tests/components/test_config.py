@@ -42,7 +42,7 @@ def test_environments_differ_where_they_should(stack_config):
     assert (dev.storage.sku, staging.storage.sku, prod.storage.sku) == ("Standard_LRS", "Standard_ZRS", "Standard_GZRS")
     assert (dev.key_vault.purge_protection, staging.key_vault.purge_protection, prod.key_vault.purge_protection) == (
         False,
-        True,
+        False,
         True,
     )
     assert (dev.container_registry.sku, prod.container_registry.sku) == ("Basic", "Premium")
@@ -62,7 +62,10 @@ def test_user_values_override_environment_defaults_key_by_key(stack_config):
 
 
 def test_role_names_resolve_to_builtin_guids(stack_config):
-    config = load_config(stack_config("dev"), "dev")
+    group = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    grants = [{"principalId": group, "principalType": "Group", "role": role}
+              for role in ("AzureML Data Scientist", "Storage File Data Privileged Contributor")]
+    config = load_config(stack_config("dev", roleAssignments=grants), "dev")
     assert [grant.role for grant in config.role_assignments] == [
         "f6c7c914-8db3-469d-8ca1-694a8f32e121",
         "69566ab7-960f-475b-8e7c-b3118f30c6bd",
@@ -73,7 +76,8 @@ BAD_INPUTS = [
     (
         {"workspace": {"publicNetworkAcess": "Disabled"}},
         f"{NS}:workspace.publicNetworkAcess: unknown key; did you mean 'publicNetworkAccess'? allowed keys: "
-        "customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, publicNetworkAccess",
+        "customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, publicNetworkAccess, "
+        "roleAssignmentWaitSeconds",
     ),
     ({"prefx": "abc"}, f"{NS}:prefx: unknown key; did you mean 'prefix'?"),
     (

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from policies.baseline import DIAGNOSED, LOCK, DIAGNOSTIC_SETTING, RULES, STATEFUL, check_plan, check_resource
+from policies.baseline import DIAGNOSED, DIAGNOSTIC_SETTING, LOCK, LOCKED, RULES, STATEFUL, check_plan, check_resource
 
 # How to break each rule: the input path and a non-compliant value.
 WEAKENED = {
@@ -14,6 +14,7 @@ WEAKENED = {
     "workspace-user-assigned-identity": ("identity.type", "SystemAssigned"),
     "workspace-identity-datastores": ("systemDatastoresAuthMode", "accesskey"),
     "workspace-no-v1-legacy": ("v1LegacyMode", True),
+    "workspace-network-provisioned": ("provisionNetworkNow", None),
     "workspace-hbi": ("hbiWorkspace", False),
     "storage-tls12": ("minimumTlsVersion", "TLS1_0"),
     "storage-https-only": ("enableHttpsTrafficOnly", False),
@@ -24,6 +25,7 @@ WEAKENED = {
     "storage-blob-soft-delete": ("deleteRetentionPolicy.enabled", False),
     "storage-container-soft-delete": ("containerDeleteRetentionPolicy.enabled", False),
     "storage-versioning": ("isVersioningEnabled", False),
+    "storage-studio-cors": ("cors.corsRules", []),
     "key-vault-rbac": ("properties.enableRbacAuthorization", False),
     "key-vault-soft-delete": ("properties.enableSoftDelete", False),
     "key-vault-purge-protection": ("properties.enablePurgeProtection", None),
@@ -34,7 +36,6 @@ WEAKENED = {
     "registry-public-network-disabled": ("publicNetworkAccess", "Enabled"),
     "registry-zone-redundant": ("zoneRedundancy", "Disabled"),
     "registry-retention": ("policies.retentionPolicy.status", "disabled"),
-    "registry-trust": ("policies.trustPolicy.status", "disabled"),
     "app-insights-workspace-based": ("ingestionMode", "ApplicationInsights"),
     "app-insights-no-local-auth": ("disableLocalAuth", False),
 }
@@ -51,7 +52,6 @@ DEV_DEVIATIONS = {
     "registry-public-network-disabled",
     "registry-zone-redundant",
     "registry-retention",
-    "registry-trust",
     "app-insights-no-local-auth",
     "lock",
     "protect",
@@ -77,8 +77,10 @@ def test_prod_meets_the_whole_baseline(stack_plans):
 
 
 def test_staging_meets_the_baseline_but_for_locks(stack_plans):
-    """Staging rehearses prod's network and data protection; only lock and protect are off."""
-    assert {v.rule for v in check_plan(stack_plans["staging"].resources, "prod")} == {"lock", "protect"}
+    """Staging rehearses prod's network and data protection; lock, protect and the key vault's purge
+    protection (which would hold its name after a destroy) are off, so it can be re-created."""
+    assert {v.rule for v in check_plan(stack_plans["staging"].resources, "prod")} == {
+        "lock", "protect", "key-vault-purge-protection"}
     assert check_plan(stack_plans["staging"].resources, "staging") == []
 
 
@@ -99,12 +101,18 @@ def test_each_rule_fires_when_its_setting_is_weakened(rule, stack_plans):
     assert rule in check_resource(rule.resource_type, weakened, "prod")
 
 
-@pytest.mark.parametrize("resource_type", STATEFUL)
-def test_prod_needs_a_lock_and_protect_on_each_stateful_resource(resource_type, stack_plans):
+@pytest.mark.parametrize("resource_type", LOCKED)
+def test_prod_needs_a_lock_where_a_lock_costs_nothing(resource_type, stack_plans):
     plan = stack_plans["prod"]
     target = plan.one(resource_type)
     without_lock = [r for r in plan.resources if not (r.type == LOCK and target.urn in r.dependencies)]
     assert [v.rule for v in check_plan(without_lock, "prod")] == ["lock"]
+
+
+@pytest.mark.parametrize("resource_type", STATEFUL)
+def test_prod_needs_protect_on_each_stateful_resource(resource_type, stack_plans):
+    plan = stack_plans["prod"]
+    target = plan.one(resource_type)
     unprotected = [replace(r, protect=False) if r is target else r for r in plan.resources]
     assert [v.rule for v in check_plan(unprotected, "prod")] == ["protect"]
 

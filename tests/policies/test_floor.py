@@ -28,11 +28,10 @@ BELOW_FLOOR = {
     "keyVault.network.defaultAction": {"keyVault": {"network": {"defaultAction": "Allow"}}},
     # Standard cannot keep Premium features: turn them off so the sku is what is below the floor.
     "containerRegistry.sku": {"containerRegistry": {
-        "sku": "Standard", "zoneRedundancy": False, "trustPolicy": False,
+        "sku": "Standard", "zoneRedundancy": False,
         "network": {"publicNetworkAccess": "Enabled", "defaultAction": "Allow"}}},
     "containerRegistry.network.publicNetworkAccess": {"containerRegistry": {"network": {"publicNetworkAccess": "Enabled"}}},
     "containerRegistry.zoneRedundancy": {"containerRegistry": {"zoneRedundancy": False}},
-    "containerRegistry.trustPolicy": {"containerRegistry": {"trustPolicy": False}},
     "containerRegistry.untaggedRetentionDays": {"containerRegistry": {"untaggedRetentionDays": 0}},
     "monitoring.localAuth": {"monitoring": {"localAuth": True}},
     "lock": {"lock": "None"},
