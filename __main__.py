@@ -3,7 +3,6 @@
 from dataclasses import replace
 
 import pulumi
-from pulumi.runtime.config import CONFIG, get_config_env
 from pulumi_azure_native import authorization
 
 from components.access import people_role_assignments
@@ -15,22 +14,24 @@ from components.key_vault import KeyVault
 from components.monitoring import Monitoring
 from components.naming import platform_names
 from components.resource_group import ResourceGroup
+from components.secrets import hide_secrets, hide_secrets_in_every_resource, secret_strings, stack_config
 from components.storage import Storage
 from components.workspace import Workspace, WorkspaceDependencies
 
 
-def read_config() -> StackConfig:
-    """Every `azureml-platform:*` key of the stack, validated as a whole before anything is declared."""
-    values = {**get_config_env(), **CONFIG.get()}
-    ours = {key: value for key, value in values.items() if key.startswith(f"{PROJECT}:")}
+def read_config() -> tuple[StackConfig, frozenset[str]]:
+    """The stack's config, validated as a whole before anything is declared, and its secret strings."""
+    values, secret_keys = stack_config()
     try:
-        return load_config(ours, pulumi.get_stack())
+        config = load_config(values, pulumi.get_stack(), secret_keys)
     except ConfigError as error:
         raise pulumi.RunError(f"invalid stack config (stacks/Pulumi.{pulumi.get_stack()}.yaml):\n{error}") from None
+    return config, secret_strings(values, secret_keys)
 
 
 def main() -> None:
-    config = read_config()
+    config, secrets = read_config()
+    hide_secrets_in_every_resource(secrets)
     stack = pulumi.get_stack()
     client = authorization.get_client_config()
     context = PlatformContext(
@@ -67,12 +68,11 @@ def main() -> None:
         ),
     )
 
-    pulumi.export("environment", config.environment)
-    pulumi.export("location", config.location)
-    pulumi.export("subscriptionId", client.subscription_id)
+    outputs = {"environment": config.environment, "location": config.location, "subscriptionId": client.subscription_id}
     for component in (resource_group, monitoring, storage, key_vault, container_registry, workspace):
-        for key, value in component.stack_outputs.items():
-            pulumi.export(key, value)
+        outputs.update(component.stack_outputs)
+    for key, value in outputs.items():
+        pulumi.export(key, hide_secrets(value, secrets))
 
 
 main()

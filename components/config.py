@@ -8,8 +8,10 @@ refused if its config falls below the sections' `prod_floor` (components/setting
 
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Any, Literal, Mapping
+import re
+from typing import Any, Collection, Literal, Mapping
 
 from pydantic import Field, model_validator
 
@@ -68,8 +70,19 @@ class StackConfig(Section):
         return self
 
 
-def load_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
-    """Validate the stack's `azureml-platform:*` config values (strings as Pulumi delivers them)."""
+def load_config(raw: Mapping[str, Any], stack: str, secret_keys: Collection[str] = ()) -> StackConfig:
+    """Validate the stack's config: every key of the stack (strings as Pulumi delivers them), of
+    which the `azureml-platform:*` keys are the platform's. No error shows the value of a secret key."""
+    try:
+        return _validated(raw, stack)
+    except ConfigError as error:
+        raise ConfigError(_without_secret_values(str(error), secret_keys)) from None
+
+
+def _validated(raw: Mapping[str, Any], stack: str) -> StackConfig:
+    misplaced = _misplaced_keys(raw)
+    if misplaced:
+        raise ConfigError("\n".join(misplaced))
     values = _parse_values(raw)
     environment = values.get("environment", stack)
     if environment not in ENVIRONMENTS:
@@ -86,11 +99,38 @@ def load_config(raw: Mapping[str, Any], stack: str) -> StackConfig:
     return load_settings(StackConfig, {**values, "environment": environment}, environment, namespace=PROJECT)
 
 
+def _misplaced_keys(raw: Mapping[str, Any]) -> list[str]:
+    """Keys under a near miss of the platform's namespace (`azureml-platfrom:lock`), which nothing
+    would read. Other namespaces belong to others (`azure-native:location`, a provider's)."""
+    problems = []
+    for key in raw:
+        namespace, _, name = key.partition(":")
+        if namespace != PROJECT and difflib.get_close_matches(namespace.lower(), [PROJECT], cutoff=0.8):
+            problems.append(f"{key}: unknown namespace '{namespace}'; did you mean '{PROJECT}:{name}'?")
+    return problems
+
+
+# How an error line quotes the value at fault: "... (got 'x')", or for the prod floor "..., got "x"".
+_QUOTED_VALUE = re.compile(r"(?: \(got |, got ).*$")
+
+
+def _without_secret_values(message: str, secret_keys: Collection[str]) -> str:
+    """message with the quoted value cut from each line about a secret key (issue #10)."""
+    if not secret_keys:
+        return message
+    about_secret = re.compile(rf"(?:{'|'.join(map(re.escape, secret_keys))})(?:[.\[:]|$)")
+    return "\n".join(
+        _QUOTED_VALUE.sub(" (got [secret])", line) if about_secret.match(line) else line for line in message.splitlines()
+    )
+
+
 def _parse_values(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Strip the namespace and decode JSON objects/lists, as `Config.get_object` would."""
+    """The platform's keys without their namespace, JSON objects/lists decoded, as `Config.get_object` would."""
     values = {}
     for key, value in raw.items():
-        name = key.removeprefix(f"{PROJECT}:")
+        namespace, _, name = key.partition(":")
+        if namespace != PROJECT:
+            continue
         if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
             try:
                 value = json.loads(value)

@@ -16,13 +16,12 @@ class KeyVaultConfig(Section):
     soft_delete_retention_days: int = Field(default=90, ge=7, le=90)
     network: NetworkAccess = NetworkAccess()
 
-    # Purge protection would hold the vault's name for the whole retention period after a destroy
-    # (and a vault cannot be re-created over a soft-deleted one: ConflictError): dev and staging are
-    # re-created, so their vaults can be purged at once (`az keyvault purge`).
-    environment_defaults = {
-        "staging": {"purgeProtection": False, "softDeleteRetentionDays": 7},
-        "dev": {"purgeProtection": False, "softDeleteRetentionDays": 7, "network": OPEN_NETWORK},
-    }
+    # Purge protection would hold a dev vault's name for the whole retention period after a destroy
+    # (a vault cannot be re-created over a soft-deleted one: ConflictError); without it the vault can
+    # be purged at once (`az keyvault purge`). Staging keeps prod's: both settings are set-once on an
+    # existing vault (retention "cannot be changed", MicrosoftDocs/azure-docs#110047), so staging
+    # re-creates beside its old vault with a new nameSuffix.
+    environment_defaults = {"dev": {"purgeProtection": False, "softDeleteRetentionDays": 7, "network": OPEN_NETWORK}}
     prod_floor = (
         Floor("purgeProtection", one_of(True), rules=("key-vault-purge-protection",)),
         Floor("network.defaultAction", one_of("Deny"), rules=("key-vault-network-deny",)),

@@ -21,10 +21,6 @@ class NameRule:
     pattern: str  # the full Azure rule, checked on every name built
     hyphens: bool = True
     globally_unique: bool = False
-    # Azure holds a deleted one's name for a while (a workspace is soft-deleted for 14 days and its
-    # name cannot be reused: "Soft-deleted workspace exists"): an explicit nameSuffix goes into it
-    # too, so a stack can be re-created beside what it left behind.
-    held_after_delete: bool = False
 
 
 RULES = {
@@ -32,7 +28,7 @@ RULES = {
     "log_analytics": NameRule("log", 63, r"[a-zA-Z0-9][a-zA-Z0-9-]{2,61}[a-zA-Z0-9]"),
     "application_insights": NameRule("appi", 260, r"[^%&\\?/]{1,260}"),
     "identity": NameRule("id", 128, r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}"),
-    "workspace": NameRule("mlw", 33, r"[a-zA-Z0-9][a-zA-Z0-9-]{2,32}", held_after_delete=True),
+    "workspace": NameRule("mlw", 33, r"[a-zA-Z0-9][a-zA-Z0-9-]{2,32}"),
     "storage_account": NameRule("st", 24, r"[a-z0-9]{3,24}", hyphens=False, globally_unique=True),
     "key_vault": NameRule("kv", 24, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", globally_unique=True),
     "container_registry": NameRule("cr", 50, r"[a-zA-Z0-9]{5,50}", hyphens=False, globally_unique=True),
@@ -96,27 +92,16 @@ def stable_suffix(*parts: str, length: int = 6) -> str:
 
 
 def platform_names(prefix: str, stack: str, subscription_id: str, project: str, suffix: str | None = None) -> Names:
-    """Every platform name; an explicit `suffix` (the config's nameSuffix) also renames what Azure
-    holds after a delete, a derived one only what must be globally unique."""
-    explicit = suffix is not None
     suffix = suffix or stable_suffix(subscription_id, project, stack, prefix)
     stack_part = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-") or "stack"
-    return Names(
-        stack_part,
-        suffix,
-        **{
-            kind: azure_name(kind, prefix, stack_part, suffix, suffixed=rule.globally_unique or (explicit and rule.held_after_delete))
-            for kind, rule in RULES.items()
-        },
-    )
+    return Names(stack_part, suffix, **{kind: azure_name(kind, prefix, stack_part, suffix) for kind in RULES})
 
 
-def azure_name(kind: str, prefix: str, stack: str, suffix: str, suffixed: bool | None = None) -> str:
-    """`<abbr>-<prefix>-<stack>[-<suffix>]`; too long, the prefix is cut first, then the stack.
-    The suffix goes into globally unique names unless `suffixed` says otherwise."""
+def azure_name(kind: str, prefix: str, stack: str, suffix: str) -> str:
+    """`<abbr>-<prefix>-<stack>[-<suffix>]`; too long, the prefix is cut first, then the stack."""
     rule = RULES[kind]
     separator = "-" if rule.hyphens else ""
-    tail = separator + suffix if (rule.globally_unique if suffixed is None else suffixed) else ""
+    tail = separator + suffix if rule.globally_unique else ""
     if not rule.hyphens:
         prefix, stack = prefix.replace("-", ""), stack.replace("-", "")
     room = rule.max_length - len(tail) - len(rule.abbreviation) - 2 * len(separator)

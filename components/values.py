@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, model_validator
 
-from components.naming import INSTANCE_RULES
+from components.naming import INSTANCE_RULES, RULES
+from components.regions import REGIONS
 from components.roles import resolve_role
 from components.settings import Section
 
@@ -29,7 +31,19 @@ Guid = Annotated[
     str,
     _matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7"),
 ]
-Location = Annotated[str, _matching(r"[a-z][a-z0-9]{1,39}", "an Azure region name such as westeurope")]
+
+
+def _region(value: str) -> str:
+    if value in REGIONS:
+        return value
+    # A display name ("West Europe") is the region's name with spaces and capitals.
+    spelled = value.lower().replace(" ", "")
+    close = [spelled] if spelled in REGIONS else difflib.get_close_matches(spelled, sorted(REGIONS), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "names such as westeurope are listed in components/regions.py"
+    raise ValueError(f"not an Azure region; {hint}")
+
+
+Location = Annotated[str, AfterValidator(_region)]
 # Lowercase so one prefix works for every Azure name; hyphens are dropped where a type forbids them.
 Prefix = Annotated[
     str,
@@ -46,6 +60,10 @@ ResourceGroupName = Annotated[
 ComputeName = Annotated[
     str,
     _matching(INSTANCE_RULES["compute"].pattern, "2-16 letters, digits and hyphens, starting with a letter (e.g. cpu)"),
+]
+WorkspaceName = Annotated[
+    str,
+    _matching(RULES["workspace"].pattern, "3-33 letters, digits and hyphens, starting with a letter or digit (e.g. mlw-mlp-dev-2)"),
 ]
 TagKey = Annotated[str, _matching(r"[^<>%&\\?/]{1,512}", "1-512 characters without < > % & \\ ? /")]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
@@ -84,6 +102,23 @@ class NetworkAccess(Section):
     public_network_access: Access = "Disabled"
     default_action: Literal["Allow", "Deny"] = "Deny"
     allowed_ip_ranges: tuple[IpRange, ...] = ()
+
+    @model_validator(mode="after")
+    def _ip_rules_take_effect(self) -> NetworkAccess:
+        # Azure applies IP rules only to public traffic that the default action denies: storage, key
+        # vault and registry ignore them otherwise, and the ranges are not what is let in (issue #7).
+        if self.allowed_ip_ranges and self.public_network_access == "Disabled":
+            raise ValueError(
+                "allowedIpRanges do nothing while publicNetworkAccess is Disabled (Azure ignores IP rules "
+                "then); set publicNetworkAccess: Enabled with defaultAction: Deny to let in only these ranges, "
+                "or remove them"
+            )
+        if self.allowed_ip_ranges and self.default_action == "Allow":
+            raise ValueError(
+                "allowedIpRanges do nothing while defaultAction is Allow (every address is let in); "
+                "set defaultAction: Deny to let in only these ranges, or remove them"
+            )
+        return self
 
 
 # Dev's data-plane resources: reachable from a developer's machine without a VPN.

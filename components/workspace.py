@@ -17,7 +17,7 @@ from pydantic import Field
 
 from components.base import CommonArgs, PlatformComponent, RoleAssignment
 from components.settings import Floor, Section, one_of
-from components.values import Access, ArmKeyVaultId, ComputeName, KeyUri
+from components.values import Access, ArmKeyVaultId, ComputeName, KeyUri, WorkspaceName
 
 
 class CustomerManagedKey(Section):
@@ -26,6 +26,10 @@ class CustomerManagedKey(Section):
 
 
 class WorkspaceConfig(Section):
+    # Instead of the derived mlw-<prefix>-<stack>: Azure holds a deleted workspace's name for 14 days
+    # ("Soft-deleted workspace exists"), so re-creating a stack beside it takes a new name. Changing
+    # it on a deployed stack replaces the workspace.
+    name: WorkspaceName | None = None
     friendly_name: str | None = Field(default=None, max_length=256)
     description: str = Field(default="Azure Machine Learning workspace managed by azureml-platform", max_length=256)
     public_network_access: Access = "Disabled"
@@ -153,11 +157,11 @@ class Workspace(PlatformComponent):
             f"{name}-workspace",
             stateful=True,
             depends_on=identity_access,
-            workspace_name=context.names.workspace,
+            workspace_name=settings.name or context.names.workspace,
             **context.placement,
             kind="Default",
             sku=machinelearningservices.SkuArgs(name="Basic", tier="Basic"),
-            friendly_name=settings.friendly_name or context.names.workspace,
+            friendly_name=settings.friendly_name or settings.name or context.names.workspace,
             description=settings.description,
             identity=machinelearningservices.ManagedServiceIdentityArgs(
                 type="UserAssigned", user_assigned_identities=[self.identity.id]

@@ -37,10 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     except PreviewError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if args.format == "json":
-        print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
-    else:
-        print(render_tree(plan, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    text = (
+        json.dumps(plan.to_json(), indent=2, sort_keys=True)
+        if args.format == "json"
+        else render_tree(plan, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    )
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # The reader (`| head`) has stopped reading: no traceback. Python would flush stdout again at
+        # exit and fail once more, so point it at devnull (the Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

@@ -33,6 +33,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_in_stack
 
+from preview.encoding import refuse_unmasked_secrets
 from preview.fake_azure import FakeAzure
 from preview.plan import SECRET, UNKNOWN_VALUE, PlannedResource, PreviewError
 from preview.urns import STACK_TYPE, AliasSpec, alias_spec_urn, create_urn, inherited_aliases, is_stack
@@ -43,7 +44,11 @@ PROGRAM_LOG = logging.getLogger("preview.program")
 def run_program(
     root: Path, project: str, stack: str, config: dict[str, str], secret_keys: list[str]
 ) -> tuple[list[PlannedResource], dict[str, Any]]:
-    """Run root/__main__.py; return the resources it registered (sorted by URN) and its stack outputs."""
+    """Run root/__main__.py; return the resources it registered (sorted by URN) and its stack outputs.
+    A secure config value found in them outside a secret fails the run (preview.encoding)."""
+    if not (root / "__main__.py").is_file():
+        # runpy would look further along sys.path and could run another project's __main__.py.
+        raise PreviewError(f"no __main__.py in {root}: the preview runs a Python program's __main__.py")
     monitor = RecordingMonitor(FakeAzure(project, stack), project, stack)
     environment = {"PULUMI_CONFIG": json.dumps(config), "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys)}
     with (
@@ -53,7 +58,9 @@ def run_program(
         garbage_collection_paused(),
     ):
         contextvars.copy_context().run(_run_in_fresh_runtime, root, project, stack, config, secret_keys, monitor)
-    return sorted(monitor.planned, key=lambda resource: resource.urn), monitor.stack_outputs
+    resources = sorted(monitor.planned, key=lambda resource: resource.urn)
+    refuse_unmasked_secrets(resources, monitor.stack_outputs)
+    return resources, monitor.stack_outputs
 
 
 def _run_in_fresh_runtime(

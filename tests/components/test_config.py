@@ -42,7 +42,7 @@ def test_environments_differ_where_they_should(stack_config):
     assert (dev.storage.sku, staging.storage.sku, prod.storage.sku) == ("Standard_LRS", "Standard_ZRS", "Standard_GZRS")
     assert (dev.key_vault.purge_protection, staging.key_vault.purge_protection, prod.key_vault.purge_protection) == (
         False,
-        False,
+        True,
         True,
     )
     assert (dev.container_registry.sku, prod.container_registry.sku) == ("Basic", "Premium")
@@ -54,10 +54,12 @@ def test_environments_differ_where_they_should(stack_config):
 
 
 def test_user_values_override_environment_defaults_key_by_key(stack_config):
-    config = load_config(stack_config("dev", storage={"network": {"allowedIpRanges": ["203.0.113.0/24"]}}), "dev")
-    # The dev default for the rest of the section survives a partial override.
+    network = {"defaultAction": "Deny", "allowedIpRanges": ["203.0.113.0/24"]}
+    config = load_config(stack_config("dev", storage={"network": network}), "dev")
+    # The dev defaults for the rest of the section survive a partial override.
     assert config.storage.sku == "Standard_LRS"
-    assert config.storage.network.default_action == "Allow"
+    assert config.storage.network.public_network_access == "Enabled"
+    assert config.storage.network.default_action == "Deny"
     assert config.storage.network.allowed_ip_ranges == ("203.0.113.0/24",)
 
 
@@ -76,8 +78,8 @@ BAD_INPUTS = [
     (
         {"workspace": {"publicNetworkAcess": "Disabled"}},
         f"{NS}:workspace.publicNetworkAcess: unknown key; did you mean 'publicNetworkAccess'? allowed keys: "
-        "customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, publicNetworkAccess, "
-        "roleAssignmentWaitSeconds",
+        "customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, name, "
+        "publicNetworkAccess, roleAssignmentWaitSeconds",
     ),
     ({"prefx": "abc"}, f"{NS}:prefx: unknown key; did you mean 'prefix'?"),
     (
@@ -106,7 +108,14 @@ BAD_INPUTS = [
     ({"prefix": "ml--p"}, f"{NS}:prefix: must be 2-20 lowercase letters"),
     ({"nameSuffix": "A!"}, f"{NS}:nameSuffix: must be 4-8 lowercase letters or digits (e.g. a1b2c3) (got 'A!')"),
     ({"existingResourceGroup": "rg."}, f"{NS}:existingResourceGroup: must be 1-90 letters"),
-    ({"location": "West Europe"}, f"{NS}:location: must be an Azure region name such as westeurope (got 'West Europe')"),
+    ({"location": "westeruope"}, f"{NS}:location: not an Azure region; did you mean 'westeurope'? (got 'westeruope')"),
+    ({"location": "West Europe"}, f"{NS}:location: not an Azure region; did you mean 'westeurope'? (got 'West Europe')"),
+    # A staging region is Microsoft's own (components/regions.py).
+    ({"location": "eastusstg"}, f"{NS}:location: not an Azure region; did you mean 'eastus'? (got 'eastusstg')"),
+    (
+        {"location": "mars"},
+        f"{NS}:location: not an Azure region; names such as westeurope are listed in components/regions.py (got 'mars')",
+    ),
     (
         {"roleAssignments": [{"principalId": "nope", "principalType": "Group", "role": "Reader"}]},
         f"{NS}:roleAssignments[0].principalId: must be a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7 (got 'nope')",
@@ -179,3 +188,63 @@ def test_a_stack_named_after_an_environment_cannot_declare_another():
     """Else `environment: staging` on the prod stack would leave the prod floor."""
     with pytest.raises(ConfigError, match=rf"^{NS}:environment: stack 'prod' is the prod environment \(got 'staging'\)"):
         load_config({f"{NS}:location": "westeurope", f"{NS}:environment": "staging", f"{NS}:lock": "None"}, "prod")
+
+
+def test_canary_regions_are_accepted(stack_config):
+    assert load_config(stack_config("dev", location="centraluseuap"), "dev").location == "centraluseuap"
+
+
+IP_RANGES = ["203.0.113.0/24"]
+NETWORKED = {"storage": "storage", "keyVault": "key_vault", "containerRegistry": "container_registry"}  # key: field
+
+
+@pytest.mark.parametrize("section", NETWORKED)
+def test_ip_ranges_are_refused_where_azure_would_ignore_them(section, stack_config):
+    """Issue #7: IP rules apply only to public traffic that the default action denies."""
+    with pytest.raises(ConfigError) as closed:
+        load_config(stack_config("staging", **{section: {"network": {"allowedIpRanges": IP_RANGES}}}), "staging")
+    assert str(closed.value) == (
+        f"{NS}:{section}.network: allowedIpRanges do nothing while publicNetworkAccess is Disabled (Azure ignores "
+        "IP rules then); set publicNetworkAccess: Enabled with defaultAction: Deny to let in only these ranges, "
+        "or remove them"
+    )
+    open_to_all = {"publicNetworkAccess": "Enabled", "defaultAction": "Allow", "allowedIpRanges": IP_RANGES}
+    with pytest.raises(ConfigError) as allowing:
+        load_config(stack_config("staging", **{section: {"network": open_to_all}}), "staging")
+    assert str(allowing.value) == (
+        f"{NS}:{section}.network: allowedIpRanges do nothing while defaultAction is Allow (every address is let in); "
+        "set defaultAction: Deny to let in only these ranges, or remove them"
+    )
+    open_to_ranges = {"publicNetworkAccess": "Enabled", "defaultAction": "Deny", "allowedIpRanges": IP_RANGES}
+    config = load_config(stack_config("staging", **{section: {"network": open_to_ranges}}), "staging")
+    assert getattr(config, NETWORKED[section]).network.allowed_ip_ranges == tuple(IP_RANGES)
+
+
+def test_a_near_miss_of_the_namespace_is_refused_naming_the_key(stack_config):
+    """Else `azureml-platfrom:lock: None` would be read by nothing, and prod would get its lock anyway."""
+    raw = {**stack_config("prod"), "azureml-platfrom:lock": "None", "AzureML-Platform:protect": "false"}
+    with pytest.raises(ConfigError) as raised:
+        load_config(raw, "prod")
+    assert str(raised.value) == (
+        "azureml-platfrom:lock: unknown namespace 'azureml-platfrom'; did you mean 'azureml-platform:lock'?\n"
+        "AzureML-Platform:protect: unknown namespace 'AzureML-Platform'; did you mean 'azureml-platform:protect'?"
+    )
+
+
+def test_other_namespaces_are_left_to_their_readers(stack_config):
+    others = {"azure-native:location": "northeurope", "pulumi:tags": "{}", "time:x": "1", "azureml:workspace": "w"}
+    assert load_config({**stack_config("prod"), **others}, "prod") == load_config(stack_config("prod"), "prod")
+
+
+def test_errors_never_show_a_secret_keys_value(stack_config):
+    raw = stack_config("prod", tags={"costCenter": "c" * 300}, prefix="Bad_Prefix")
+    with pytest.raises(ConfigError) as raised:
+        load_config(raw, "prod", secret_keys=[f"{NS}:tags", f"{NS}:lock"])
+    assert str(raised.value).splitlines() == [
+        f"{NS}:prefix: must be 2-20 lowercase letters, digits and single hyphens, starting with a letter (e.g. mlp) "
+        "(got 'Bad_Prefix')",
+        f"{NS}:tags.costCenter: String should have at most 256 characters (got [secret])",
+    ]
+    with pytest.raises(ConfigError) as below_floor:  # the floor's own wording: "..., got <value>"
+        load_config(stack_config("prod", lock="None"), "prod", secret_keys=[f"{NS}:tags", f"{NS}:lock"])
+    assert str(below_floor.value) == f'{NS}:lock: prod requires "CanNotDelete" (security baseline) (got [secret])'

@@ -60,13 +60,6 @@ def test_an_explicit_suffix_replaces_the_derived_one():
     assert (names.storage_account, names.key_vault) == ("stmlpdevx9y8", "kv-mlp-dev-x9y8")
 
 
-def test_an_explicit_suffix_also_renames_the_workspace_azure_holds_after_a_delete():
-    """Re-creating a stack beside its soft-deleted workspace (14 days) takes a new nameSuffix."""
-    assert platform_names("mlp", "dev", SUBSCRIPTION, "azureml-platform", suffix="x9y8").workspace == "mlw-mlp-dev-x9y8"
-    # Without one, the workspace keeps the name it was created with (a new name would replace it).
-    assert platform_names("mlp", "dev", SUBSCRIPTION, "azureml-platform").workspace == "mlw-mlp-dev"
-
-
 def test_deterministic_guid_is_a_stable_guid():
     guid = deterministic_guid("scope", "principal", "role")
     assert guid == deterministic_guid("scope", "principal", "role") != deterministic_guid("scope", "principal", "other")

@@ -364,7 +364,7 @@ def test_invalid_config_stops_the_program_with_the_key_named():
     assert str(raised.value).splitlines() == [
         "invalid stack config (stacks/Pulumi.prod.yaml):",
         "azureml-platform:workspace.publicNetworkAcess: unknown key; did you mean 'publicNetworkAccess'? "
-        "allowed keys: customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, "
+        "allowed keys: customerManagedKey, description, friendlyName, hbi, imageBuildCompute, isolationMode, name, "
         "publicNetworkAccess, roleAssignmentWaitSeconds",
     ]
 
@@ -433,3 +433,13 @@ def test_people_are_granted_on_every_scope_the_config_accepts():
         assert target.urn in grant.dependencies, scope
         assert plan.by_urn(grant.parent).type == component_type, scope
         assert arm_name(grant.inputs["roleDefinitionId"]) == ROLE_ID["Reader"]
+
+
+def test_a_workspace_name_can_be_given_to_re_create_beside_a_soft_deleted_one():
+    config = load_stack_config("dev")
+    config["azureml-platform:workspace"] = {"name": "mlw-mlp-dev-2"}
+    plan = capture_plan("dev", config=config)
+    assert plan.one(WORKSPACE).inputs["workspaceName"] == plan.outputs["workspaceName"] == "mlw-mlp-dev-2"
+    with pytest.raises(PreviewError, match=r"workspace\.name: must be 3-33 letters"):
+        config["azureml-platform:workspace"] = {"name": "mlw_under_score"}
+        capture_plan("dev", config=config)

@@ -77,10 +77,8 @@ def test_prod_meets_the_whole_baseline(stack_plans):
 
 
 def test_staging_meets_the_baseline_but_for_locks(stack_plans):
-    """Staging rehearses prod's network and data protection; lock, protect and the key vault's purge
-    protection (which would hold its name after a destroy) are off, so it can be re-created."""
-    assert {v.rule for v in check_plan(stack_plans["staging"].resources, "prod")} == {
-        "lock", "protect", "key-vault-purge-protection"}
+    """Staging rehearses prod's network and data protection; only lock and protect are off."""
+    assert {v.rule for v in check_plan(stack_plans["staging"].resources, "prod")} == {"lock", "protect"}
     assert check_plan(stack_plans["staging"].resources, "staging") == []
 
 

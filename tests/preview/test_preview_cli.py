@@ -110,3 +110,15 @@ def test_unknown_values_are_called_out():
         "1 resource: 1 × azure-native:keyvault:Vault",
         "warning: 2 values are [unknown]: the mocks left outputs unresolved",
     ]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(fixture_root):
+    """`python -m preview prod | head -1`: here the reader is gone before the plan is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "preview", "prod", "--root", str(fixture_root)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait() == 1
+    assert err == "planning fixture-platform/prod\n"

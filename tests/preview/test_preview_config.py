@@ -1,6 +1,7 @@
 """Stack config reaches the program exactly as the Pulumi CLI delivers it."""
 
 import copy
+import shutil
 
 import pytest
 
@@ -59,16 +60,39 @@ def test_keys_get_the_project_namespace_unless_they_have_one():
     assert values == {"proj:location": "a", "proj:prefix": "b", "azure-native:location": "c"}
 
 
-def test_secure_values_become_placeholders_and_mark_their_key_secret_even_when_nested():
+def test_secure_values_become_placeholders_naming_them_and_mark_their_key_secret_even_when_nested():
     values, secret_keys = config_for_program(
         {"password": {"secure": "v1:abc"}, "db": {"host": "h", "users": [{"secure": "v1:def"}]}, "plain": "p"}, "proj"
     )
     assert values == {
-        "proj:password": "[secret]",
-        "proj:db": '{"host":"h","users":["[secret]"]}',
+        "proj:password": "<secret:proj:password>",
+        "proj:db": '{"host":"h","users":["<secret:proj:db.users[0]>"]}',
         "proj:plain": "p",
     }
     assert secret_keys == ["proj:password", "proj:db"]
+
+
+def test_scalars_are_read_as_the_cli_reads_them(tmp_path, fixture_root):
+    """Go's yaml.v3 reads only true/false as booleans, and dates and base-60 lookalikes as text."""
+    shutil.copytree(fixture_root, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
+        "config:\n  fixture-platform:tags:\n    country: no\n    on: call\n    expires: 2026-12-31\n"
+        "    window: 10:30\n    enabled: true\n    count: 0x10\n    ratio: 1.5\n"
+    )
+    assert load_stack_config("dev", tmp_path) == {
+        "fixture-platform:tags": {
+            "country": "no", "on": "call", "expires": "2026-12-31", "window": "10:30", "enabled": True, "count": 16,
+            "ratio": 1.5,
+        }
+    }
+
+
+def test_merge_keys_may_override_what_they_merge(tmp_path, fixture_root):
+    shutil.copytree(fixture_root, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
+        "config:\n  fixture-platform:a: &base {sku: x, tier: y}\n  fixture-platform:b:\n    <<: *base\n    sku: z\n"
+    )
+    assert load_stack_config("dev", tmp_path)["fixture-platform:b"] == {"sku": "z", "tier": "y"}
 
 
 def test_a_config_dict_replaces_the_stack_file(fixture_root):
