@@ -2,95 +2,381 @@
 
 Each entry replaces one exact piece of source text. A mutation that no test notices ("SURVIVED")
 is a hole in the tests; one whose text no longer matches ("STALE") needs updating with the code.
-Runs the platform tests (tests/components, tests/policies) once per mutation, about 5 s each.
+Every literal that tests/components/test_security_literals.py lists as asserted must be flipped by
+some entry ("UNFLIPPED" otherwise), so the listing's claims are checked, not trusted.
 
-    python bench/mutations.py
+Runs the platform tests (tests/components, tests/policies) once per mutation, in scratch copies of
+the project (one per worker), never in the work tree: edits made there meanwhile are neither seen
+half-way nor overwritten.
+
+    python bench/mutations.py              # every mutation, one worker per CPU
+    python bench/mutations.py --check      # only STALE and UNFLIPPED, no test runs
+    python bench/mutations.py storage.py   # the entries whose path or text contains any argument
 """
 
+from __future__ import annotations
+
+import os
+import queue
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ["tests/components", "tests/policies"]
+NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache", "outputs", "mlruns", ".azureml")
+
+REGISTRY_TRUST = (
+    "quarantine_policy=containerregistry.QuarantinePolicyArgs(",
+    'trust_policy=containerregistry.TrustPolicyArgs(status="enabled", type="Notary"),\n'
+    "        quarantine_policy=containerregistry.QuarantinePolicyArgs(",
+)
 
 MUTATIONS = [
-    ('components/key_vault.py', '        Floor("purgeProtection", one_of(True), rules=("key-vault-purge-protection",)),\n', ''),
-    ('components/container_registry.py', '        Floor("untaggedRetentionDays", at_least(1), rules=("registry-retention",)),\n', ''),
-    ('components/storage.py', 'allow_blob_public_access=False', 'allow_blob_public_access=True'),
-    ('components/storage.py', 'allow_shared_key_access=False', 'allow_shared_key_access=True'),
-    ('components/storage.py', 'minimum_tls_version="TLS1_2"', 'minimum_tls_version="TLS1_1"'),
-    ('components/storage.py', 'enable_https_traffic_only=True', 'enable_https_traffic_only=False'),
-    ('components/storage.py', 'bypass="AzureServices",\n                ip_rules=[storage', 'bypass="None",\n                ip_rules=[storage'),
-    ('components/storage.py', 'is_versioning_enabled=True', 'is_versioning_enabled=False'),
-    ('components/key_vault.py', 'enable_rbac_authorization=True', 'enable_rbac_authorization=False'),
-    ('components/key_vault.py', 'enable_soft_delete=True', 'enable_soft_delete=False'),
-    ('components/key_vault.py', 'enable_purge_protection=True if settings.purge_protection else None', 'enable_purge_protection=None'),
-    ('components/key_vault.py', 'default_action=settings.network.default_action,\n                    bypass', 'default_action="Allow",\n                    bypass'),
-    ('components/container_registry.py', 'admin_user_enabled=False', 'admin_user_enabled=True'),
-    ('components/container_registry.py', 'anonymous_pull_enabled=False', 'anonymous_pull_enabled=True'),
-    ('components/container_registry.py', 'zone_redundancy="Enabled" if settings.zone_redundancy else "Disabled"', 'zone_redundancy="Disabled"'),
-    ('components/container_registry.py', 'trust_policy=containerregistry.TrustPolicyArgs(status=status(settings.trust_policy)', 'trust_policy=containerregistry.TrustPolicyArgs(status=status(False)'),
-    ('components/container_registry.py', 'status=status(settings.untagged_retention_days > 0)', 'status=status(False)'),
-    ('components/container_registry.py', 'public_network_access=settings.network.public_network_access,\n            network_rule_bypass_options', 'public_network_access="Enabled",\n            network_rule_bypass_options'),
-    ('components/workspace.py', 'public_network_access=settings.public_network_access,', 'public_network_access="Enabled",'),
-    ('components/workspace.py', 'isolation_mode=settings.isolation_mode', 'isolation_mode="Disabled"'),
-    ('components/workspace.py', 'system_datastores_auth_mode="identity"', 'system_datastores_auth_mode="accesskey"'),
-    ('components/workspace.py', 'v1_legacy_mode=False', 'v1_legacy_mode=True'),
-    ('components/workspace.py', 'hbi_workspace=settings.hbi', 'hbi_workspace=False'),
-    ('components/workspace.py', 'primary_user_assigned_identity=self.identity.id,', ''),
-    ('components/workspace.py', '"Storage Blob Data Contributor", ', ''),
-    ('components/workspace.py', '"keyVault": ("Contributor", "Key Vault Administrator", _APPROVER)', '"keyVault": ("Contributor", _APPROVER)'),
-    ('components/monitoring.py', 'disable_local_auth=not settings.local_auth', 'disable_local_auth=False'),
-    ('components/monitoring.py', 'ingestion_mode="LogAnalytics"', 'ingestion_mode="ApplicationInsights"'),
-    ('components/base.py', 'level=lock,', 'level="ReadOnly",'),
-    ('components/base.py', 'category_group=group, enabled=True', 'category_group=group, enabled=False'),
-    ('components/values.py', 'public_network_access: Access = "Disabled"\n    default_action', 'public_network_access: Access = "Enabled"\n    default_action'),
-    ('components/config.py', '    lock: Literal["CanNotDelete", "None"] = "CanNotDelete"', '    lock: Literal["CanNotDelete", "None"] = "None"'),
-    ('components/storage.py', 'delete_retention_policy=retention,\n            container', 'delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=False),\n            container'),
-    ('components/storage.py', 'container_delete_retention_policy=retention,', 'container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=False),'),
-    ('components/workspace.py', 'depends_on=identity_access,', ''),
-    ('components/storage.py', 'stateful=True,\n            moved_from="ml-storage"', 'moved_from="ml-storage"'),
-    ('components/key_vault.py', 'stateful=True,', ''),
-    ('components/container_registry.py', 'stateful=True,', ''),
-    ('components/workspace.py', 'stateful=True,', ''),
-    ('components/monitoring.py', 'stateful=True,', ''),
-    ('components/base.py', 'protect = self.common.protect if stateful else None', 'protect = None'),
-    ('components/base.py', '        if stateful:\n            self._lock(name, resource.id, moved_from)\n', ''),
-    ('components/base.py', '"azure-native:keyvault:Vault": DiagnosticCategories(),', ''),
-    ('components/base.py', '"azure-native:machinelearningservices:Workspace": DiagnosticCategories(),', ''),
-    ('components/base.py', 'logs=(), metrics=("Transaction",)', 'logs=(), metrics=()'),
-    ('components/base.py', 'return pulumi.Alias(name=old_name, parent=parent_urn)', 'return pulumi.Alias(name=old_name)'),
-    ('components/resource_group.py', 'protect=common.protect,', ''),
-    ('components/storage.py', 'self.grant_people("storage", self.account.id, moved=True)', ''),
-    ('components/resource_group.py', 'self.grant_people("resourceGroup", group_id)', ''),
+    # --- access.py: persona roles, explicit grants -----------------------------------------------
+    ("components/access.py", '"data_scientists": {\n        "workspace": ("AzureML Data Scientist",),',
+     '"data_scientists": {\n        "workspace": ("AzureML Compute Operator",),'),
+    ("components/access.py", '"storage": ("Storage Blob Data Contributor", "Storage File Data Privileged Contributor"),',
+     '"storage": ("Storage Blob Data Contributor",),'),
+    ("components/access.py", '"storage": ("Storage Blob Data Contributor",),', '"storage": ("Storage Blob Data Reader",),'),
+    ("components/access.py", '"workspace": ("Reader",),', '"workspace": ("Contributor",),'),
+    ("components/access.py", '"storage": ("Storage Blob Data Reader", "Storage File Data Privileged Reader"),',
+     '"storage": ("Storage Blob Data Contributor", "Storage File Data Privileged Reader"),'),
+    ("components/access.py", 'scope: Scope = "workspace"', 'scope: Scope = "resourceGroup"'),
+    ("components/access.py", 'key = f"{principal_id}-{role_id}"', 'key = f"{principal_id}:{role_id}"'),
+    # --- base.py: the contract every component follows -------------------------------------------
+    ("components/base.py", 'cls(principal_id, role, "ServicePrincipal",', 'cls(principal_id, role, "User",'),
+    ("components/base.py", 'role.lower().replace(" ", "-")', 'role.lower().replace(" ", "_")'),
+    ("components/base.py", 'GRANT_PREFIX = "ml"', 'GRANT_PREFIX = "mlp"'),
+    # An alias URN carries its parent's type, not the parent's name or stack: flip the type.
+    ("components/base.py", 'PRE_SPLIT_PARENT = ("azureml-platform:workspace:Workspace", "ml")',
+     'PRE_SPLIT_PARENT = ("azureml-platform:ml:Workspace", "ml")'),
+    ("components/base.py", "}::{parent_type}::{parent_name}", "}::x{parent_type}::{parent_name}"),
+    ("components/base.py", "return pulumi.Alias(name=old_name, parent=parent_urn)", "return pulumi.Alias(name=old_name)"),
+    ("components/base.py", 'seed = f"{GRANT_PREFIX}-{group}"', 'seed = f"{GRANT_PREFIX}_{group}"'),
+    ("components/base.py", 'f"{seed}-{assignment.key}",\n', 'f"{seed}.{assignment.key}",\n'),
+    ("components/base.py", 'opts=self._options(f"{seed}-{assignment.key}" if moved else None)',
+     'opts=self._options(f"{seed}/{assignment.key}" if moved else None)'),
+    ("components/base.py", 'f"{name}-diagnostics",', 'f"{name}-diag",'),
+    ("components/base.py", 'opts=self._options(f"{moved_from}-diagnostics" if moved_from else None)',
+     'opts=self._options(f"{moved_from}-diag" if moved_from else None)'),
+    ("components/base.py", 'f"{name}-lock",', 'f"{name}-lck",'),
+    ("components/base.py", 'if lock == "None":', 'if lock == "CanNotDelete":'),
+    ("components/base.py", "level=lock,", 'level="ReadOnly",'),
+    ("components/base.py", "category_group=group, enabled=True", "category_group=group, enabled=False"),
+    ("components/base.py", "category=category, enabled=True", "category=category, enabled=False"),
+    ("components/base.py", 'logs: Sequence[str] = ("allLogs",)', 'logs: Sequence[str] = ("audit",)'),
+    ("components/base.py", 'metrics: Sequence[str] = ("AllMetrics",)', "metrics: Sequence[str] = ()"),
+    ("components/base.py", 'LOCKED_TYPES = frozenset({"azure-native:operationalinsights:Workspace"})', "LOCKED_TYPES = frozenset()"),
+    ("components/base.py", 'LOCKED_TYPES = frozenset({"azure-native:operationalinsights:Workspace"})',
+     'LOCKED_TYPES = frozenset({"azure-native:operationalinsights:Workspace", "azure-native:machinelearningservices:Workspace"})'),
+    ("components/base.py", "        if resource.pulumi_resource_type in LOCKED_TYPES:\n            self._lock(name, resource.id)\n", ""),
+    ("components/base.py", '"azure-native:keyvault:Vault": DiagnosticCategories(),', ""),
+    ("components/base.py", '"azure-native:containerregistry:Registry": DiagnosticCategories(),', ""),
+    ("components/base.py", '"azure-native:machinelearningservices:Workspace": DiagnosticCategories(),', ""),
+    ("components/base.py", '"azure-native:storage:BlobServiceProperties": DiagnosticCategories(metrics=("Transaction",)),', ""),
+    ("components/base.py", 'logs=(), metrics=("Transaction",)', "logs=(), metrics=()"),
+    ("components/base.py", "protect = self.common.protect if stateful else None", "protect = None"),
+    # --- config.py: the stack config ----------------------------------------------------------
+    ("components/config.py", 'PROJECT = "azureml-platform"', 'PROJECT = "azureml-platforms"'),
+    ("components/config.py", 'prefix: Prefix = "mlp"', 'prefix: Prefix = "mlq"'),
+    ("components/config.py", '    lock: Literal["CanNotDelete", "None"] = "CanNotDelete"', '    lock: Literal["CanNotDelete", "None"] = "None"'),
+    ("components/config.py", "    protect: bool = True", "    protect: bool = False"),
+    ("components/config.py", "    diagnostics: bool = True", "    diagnostics: bool = False"),
+    ("components/config.py", '"staging": {"lock": "None", "protect": False},', '"staging": {"lock": "None", "protect": True},'),
+    ("components/config.py", '"dev": {"lock": "None", "protect": False},', '"dev": {"protect": False},'),
+    ("components/config.py", '        Floor("diagnostics", one_of(True), rules=("diagnostics",)),\n', ""),
+    ("components/config.py", 'closed = self.container_registry.network.public_network_access == "Disabled"',
+     'closed = self.container_registry.network.public_network_access == "Enabled"'),
+    ("components/config.py", 'environment = values.get("environment", stack)', 'environment = values.get("env", stack)'),
+    ("components/config.py", '{**values, "environment": environment}', '{**values, "env": environment}'),
+    ("components/config.py", 'namespace, _, name = key.partition(":")\n        if namespace != PROJECT:\n            continue',
+     'namespace, _, name = key.partition("/")\n        if namespace != PROJECT:\n            continue'),
+    ("components/config.py", 'value.lstrip()[:1] in ("{", "[")', 'value.lstrip()[:1] in ("{",)'),
+    ("components/config.py", "cutoff=0.8", "cutoff=0.99"),
+    ("components/config.py", 'namespace, _, name = key.partition(":")\n        if namespace != PROJECT and',
+     'namespace, _, name = key.partition("/")\n        if namespace != PROJECT and'),
+    ("components/config.py", "(?:[.\\[:]|$)", "(?:[.\\[]|$)"),
+    ("components/config.py", '_QUOTED_VALUE = re.compile(r"(?: \\(got |, got ).*$")', '_QUOTED_VALUE = re.compile(r"(?: \\(got ).*$")'),
+    ("components/config.py", '_QUOTED_VALUE.sub(" (got [secret])", line)', '_QUOTED_VALUE.sub(" (got [redacted])", line)'),
+    # --- container_registry.py ---------------------------------------------------------------
+    ("components/container_registry.py", "stateful=True,", ""),
+    ("components/container_registry.py", 'moved_from="ml-container-registry",', 'moved_from="ml-registry",'),
+    ("components/container_registry.py", "admin_user_enabled=False", "admin_user_enabled=True"),
+    ("components/container_registry.py", "anonymous_pull_enabled=False", "anonymous_pull_enabled=True"),
+    ("components/container_registry.py", 'network_rule_bypass_options="AzureServices",', 'network_rule_bypass_options="None",'),
+    ("components/container_registry.py", 'zone_redundancy="Enabled" if settings.zone_redundancy else "Disabled"', 'zone_redundancy="Disabled"'),
+    ("components/container_registry.py", 'zone_redundancy="Enabled" if settings.zone_redundancy else "Disabled"',
+     'zone_redundancy="Enabled" if settings.zone_redundancy else "Enabled"'),
+    ("components/container_registry.py", "public_network_access=settings.network.public_network_access,\n            network_rule_bypass_options",
+     'public_network_access="Enabled",\n            network_rule_bypass_options'),
+    ("components/container_registry.py", 'self.grant_people("containerRegistry", self.registry.id, moved=True)',
+     'self.grant_people("keyVault", self.registry.id, moved=True)'),
+    ("components/container_registry.py", 'self.grant_people("containerRegistry", self.registry.id, moved=True)',
+     'self.grant_people("containerRegistry", self.registry.id, moved=False)'),
+    ("components/container_registry.py", "status=status(settings.untagged_retention_days > 0)", "status=status(False)"),
+    ("components/container_registry.py", "status=status(settings.untagged_retention_days > 0)",
+     "status=status(settings.untagged_retention_days >= 0)"),
+    ("components/container_registry.py", 'status=status(settings.network.public_network_access == "Enabled")',
+     'status=status(settings.network.public_network_access == "Disabled")'),
+    ("components/container_registry.py", 'action="Allow"', 'action="Deny"'),
+    ("components/container_registry.py", 'return "enabled" if enabled else "disabled"', 'return "enabled" if enabled else "enabled"'),
+    ("components/container_registry.py", *REGISTRY_TRUST),  # content trust: refused for new registries
+    ("components/container_registry.py", 'sku: Literal["Basic", "Standard", "Premium"] = "Premium"',
+     'sku: Literal["Basic", "Standard", "Premium"] = "Standard"'),
+    ("components/container_registry.py", "zone_redundancy: bool = True", "zone_redundancy: bool = False"),
+    ("components/container_registry.py", "untagged_retention_days: int = Field(default=7,", "untagged_retention_days: int = Field(default=30,"),
+    ("components/container_registry.py", "quarantine_policy: bool = False", "quarantine_policy: bool = True"),
+    ("components/container_registry.py", '"dev": {"sku": "Basic",', '"dev": {"sku": "Standard",'),
+    ("components/container_registry.py", '        Floor("untaggedRetentionDays", at_least(1), rules=("registry-retention",)),\n', ""),
+    ("components/container_registry.py", '        Floor("zoneRedundancy", one_of(True), rules=("registry-zone-redundant",)),\n', ""),
+    ("components/container_registry.py", 'if self.sku == "Premium":', 'if self.sku == "Standard":'),
+    ("components/container_registry.py", '"network.publicNetworkAccess=Disabled": self.network.public_network_access == "Disabled",',
+     '"network.publicNetworkAccess=Disabled": self.network.public_network_access == "Enabled",'),
+    ("components/container_registry.py", '"azureml-platform:containerregistry:ContainerRegistry"', '"azureml-platform:registry:ContainerRegistry"'),
+    ("components/container_registry.py", 'premium = settings.sku == "Premium"', 'premium = settings.sku == "Basic"'),
+    # --- key_vault.py ---------------------------------------------------------------------------
+    ("components/key_vault.py", "stateful=True,", ""),
+    ("components/key_vault.py", 'moved_from="ml-key-vault",', 'moved_from="ml-vault",'),
+    ("components/key_vault.py", 'self.grant_people("keyVault", self.vault.id, moved=True)', 'self.grant_people("storage", self.vault.id, moved=True)'),
+    ("components/key_vault.py", 'self.grant_people("keyVault", self.vault.id, moved=True)', 'self.grant_people("keyVault", self.vault.id, moved=False)'),
+    ("components/key_vault.py", "enable_rbac_authorization=True", "enable_rbac_authorization=False"),
+    ("components/key_vault.py", "enable_soft_delete=True", "enable_soft_delete=False"),
+    ("components/key_vault.py", "enable_purge_protection=True if settings.purge_protection else None", "enable_purge_protection=None"),
+    ("components/key_vault.py", 'family="A"', 'family="B"'),
+    ("components/key_vault.py", 'name="standard"', 'name="premium"'),
+    ("components/key_vault.py", 'bypass="AzureServices",', 'bypass="None",'),
+    ("components/key_vault.py", "default_action=settings.network.default_action,\n                    bypass",
+     'default_action="Allow",\n                    bypass'),
+    ("components/key_vault.py", "purge_protection: bool = True", "purge_protection: bool = False"),
+    ("components/key_vault.py", "soft_delete_retention_days: int = Field(default=90,", "soft_delete_retention_days: int = Field(default=30,"),
+    ("components/key_vault.py", '"dev": {"purgeProtection": False,', '"dev": {"purgeProtection": True,'),
+    # Issue #7: staging keeps prod's purge protection (both settings are set-once on a vault).
+    ("components/key_vault.py", 'environment_defaults = {"dev":', 'environment_defaults = {"staging": {"purgeProtection": False}, "dev":'),
+    ("components/key_vault.py", '        Floor("purgeProtection", one_of(True), rules=("key-vault-purge-protection",)),\n', ""),
+    ("components/key_vault.py", '        Floor("network.defaultAction", one_of("Deny"), rules=("key-vault-network-deny",)),\n', ""),
+    ("components/key_vault.py", '"azureml-platform:keyvault:KeyVault"', '"azureml-platform:keyvault:Vault"'),
+    # --- monitoring.py --------------------------------------------------------------------------
+    ("components/monitoring.py", "stateful=True,", ""),
+    ("components/monitoring.py", 'f"{name}-log-analytics",', 'f"{name}-logs",'),
+    ("components/monitoring.py", 'f"{name}-application-insights",', 'f"{name}-appi",'),
+    ("components/monitoring.py", 'kind="web",', 'kind="other",'),
+    ("components/monitoring.py", 'application_type="web",', 'application_type="other",'),
+    ("components/monitoring.py", 'ingestion_mode="LogAnalytics"', 'ingestion_mode="ApplicationInsights"'),
+    ("components/monitoring.py", "disable_local_auth=not settings.local_auth", "disable_local_auth=False"),
+    ("components/monitoring.py", 'name="PerGB2018"', 'name="Free"'),
+    ("components/monitoring.py", "enable_log_access_using_only_resource_permissions=True", "enable_log_access_using_only_resource_permissions=False"),
+    ("components/monitoring.py", "retention_days: int = Field(default=90,", "retention_days: int = Field(default=30,"),
+    ("components/monitoring.py", "local_auth: bool = False", "local_auth: bool = True"),
+    ("components/monitoring.py", 'public_network_access_for_ingestion: Access = "Enabled"', 'public_network_access_for_ingestion: Access = "Disabled"'),
+    ("components/monitoring.py", 'public_network_access_for_query: Access = "Enabled"', 'public_network_access_for_query: Access = "Disabled"'),
+    ("components/monitoring.py", '"dailyQuotaGb": 1,', '"dailyQuotaGb": 5,'),
+    ("components/monitoring.py", '"staging": {"retentionDays": 30},', '"staging": {"retentionDays": 60},'),
+    ("components/monitoring.py", 'prod_floor = (Floor("localAuth", one_of(False), rules=("app-insights-no-local-auth",)),)', "prod_floor = ()"),
+    ("components/monitoring.py", '"azureml-platform:monitoring:Monitoring"', '"azureml-platform:monitor:Monitoring"'),
+    # --- resource_group.py ----------------------------------------------------------------------
+    ("components/resource_group.py", "protect=common.protect,", ""),
+    ("components/resource_group.py", 'self.grant_people("resourceGroup", group_id)', ""),
+    ("components/resource_group.py", 'self.grant_people("resourceGroup", group_id)', 'self.grant_people("storage", group_id)'),
+    ("components/resource_group.py", "/resourceGroups/{existing}", "/resourcegroups/{existing}"),
+    ("components/resource_group.py", '"azureml-platform:resources:ResourceGroup"', '"azureml-platform:resource:ResourceGroup"'),
+    # --- roles.py: a wrong GUID grants another role ---------------------------------------------
+    ("components/roles.py", '"acdd72a7-3385-48ef-bd42-f606fba81ae7"', '"acdd72a7-3385-48ef-bd42-f606fba81ae8"'),
+    ("components/roles.py", '"3913510d-42f4-4e42-8a64-420c390055eb"', '"3913510d-42f4-4e42-8a64-420c390055ec"'),
+    ("components/roles.py", '"b8eda974-7b85-4f76-af95-65846b26df6d"', '"b8eda974-7b85-4f76-af95-65846b26df6e"'),
+    ("components/roles.py", '"7f951dda-4ed3-4680-a7ca-43fe172d538d"', '"7f951dda-4ed3-4680-a7ca-43fe172d538e"'),
+    ("components/roles.py", "/providers/Microsoft.Authorization/roleDefinitions/{resolve_role(role)}",
+     "/providers/Microsoft.Authorization/roleDefinition/{resolve_role(role)}"),
+    # --- storage.py -----------------------------------------------------------------------------
+    ("components/storage.py", '        "https://mlworkspacecanary.azure.ai",\n', ""),
+    ("components/storage.py", '"OPTIONS", "POST", "PATCH"]', '"OPTIONS", "POST"]'),
+    ("components/storage.py", 'allowed_headers=["*"],', 'allowed_headers=["x-ms-*"],'),
+    ("components/storage.py", 'exposed_headers=["*"],', "exposed_headers=[],"),
+    ("components/storage.py", "max_age_in_seconds=1800", "max_age_in_seconds=3600"),
+    ("components/storage.py", "cors=storage.CorsRulesArgs(cors_rules=[STUDIO_CORS_RULE]),", ""),
+    ("components/storage.py", 'stateful=True,\n            moved_from="ml-storage"', 'moved_from="ml-storage"'),
+    ("components/storage.py", 'moved_from="ml-storage",', 'moved_from="ml-store",'),
+    ("components/storage.py", 'kind="StorageV2",', 'kind="BlobStorage",'),
+    ("components/storage.py", 'minimum_tls_version="TLS1_2"', 'minimum_tls_version="TLS1_1"'),
+    ("components/storage.py", "enable_https_traffic_only=True", "enable_https_traffic_only=False"),
+    ("components/storage.py", "allow_blob_public_access=False", "allow_blob_public_access=True"),
+    ("components/storage.py", "allow_shared_key_access=False", "allow_shared_key_access=True"),
+    ("components/storage.py", "default_to_o_auth_authentication=True", "default_to_o_auth_authentication=False"),
+    ("components/storage.py", "allow_cross_tenant_replication=False", "allow_cross_tenant_replication=True"),
+    ("components/storage.py", 'bypass="AzureServices",\n                ip_rules=[storage', 'bypass="None",\n                ip_rules=[storage'),
+    ("components/storage.py", 'key_source="Microsoft.Storage"', 'key_source="Microsoft.Keyvault"'),
+    ("components/storage.py", "require_infrastructure_encryption=True", "require_infrastructure_encryption=False"),
+    ("components/storage.py", "storage.DeleteRetentionPolicyArgs(enabled=True,", "storage.DeleteRetentionPolicyArgs(enabled=False,"),
+    ("components/storage.py", "delete_retention_policy=retention,\n            container",
+     "delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=False),\n            container"),
+    ("components/storage.py", "container_delete_retention_policy=retention,",
+     "container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=False),"),
+    ("components/storage.py", 'f"{name}-blob-service",', 'f"{name}-blobs",'),
+    ("components/storage.py", 'moved_from="ml-blob-service",', 'moved_from="ml-blobs",'),
+    ("components/storage.py", "is_versioning_enabled=True", "is_versioning_enabled=False"),
+    ("components/storage.py", 'self.grant_people("storage", self.account.id, moved=True)', ""),
+    ("components/storage.py", 'self.grant_people("storage", self.account.id, moved=True)', 'self.grant_people("keyVault", self.account.id, moved=True)'),
+    ("components/storage.py", 'self.grant_people("storage", self.account.id, moved=True)', 'self.grant_people("storage", self.account.id, moved=False)'),
+    ("components/storage.py", 'REDUNDANT_SKUS = ("Standard_ZRS", "Standard_GRS",', 'REDUNDANT_SKUS = ("Standard_ZRS",'),
+    ("components/storage.py", 'sku: Literal["Standard_LRS", *REDUNDANT_SKUS] = "Standard_ZRS"', 'sku: Literal["Standard_LRS", *REDUNDANT_SKUS] = "Standard_LRS"'),
+    ("components/storage.py", "soft_delete_retention_days: int = Field(default=30,", "soft_delete_retention_days: int = Field(default=7,"),
+    ("components/storage.py", '"dev": {"sku": "Standard_LRS",', '"dev": {"sku": "Standard_ZRS",'),
+    ("components/storage.py", '        Floor("sku", one_of(*REDUNDANT_SKUS), rules=("storage-redundant",)),\n', ""),
+    ("components/storage.py", '        Floor("network.defaultAction", one_of("Deny"), rules=("storage-network-deny",)),\n', ""),
+    ("components/storage.py", '"azureml-platform:storage:Storage"', '"azureml-platform:storage:Store"'),
+    # --- values.py: the network knob ------------------------------------------------------------
+    ("components/values.py", 'public_network_access: Access = "Disabled"\n    default_action', 'public_network_access: Access = "Enabled"\n    default_action'),
+    ("components/values.py", 'default_action: Literal["Allow", "Deny"] = "Deny"', 'default_action: Literal["Allow", "Deny"] = "Allow"'),
+    ("components/values.py", '{"publicNetworkAccess": "Enabled", "defaultAction": "Allow"}', '{"publicNetworkAccess": "Enabled", "defaultAction": "Deny"}'),
+    ("components/values.py", 'if self.allowed_ip_ranges and self.public_network_access == "Disabled":',
+     'if self.allowed_ip_ranges and self.public_network_access == "Enabled":'),
+    ("components/values.py", 'if self.allowed_ip_ranges and self.default_action == "Allow":',
+     'if self.allowed_ip_ranges and self.default_action == "Deny":'),
+    # --- workspace.py ---------------------------------------------------------------------------
+    ("components/workspace.py", 'f"{name}-identity",', 'f"{name}-id",'),
+    ("components/workspace.py", 'self._grant_identity("workspace", self.workspace.id, ("Contributor",))',
+     'self._grant_identity("ws", self.workspace.id, ("Contributor",))'),
+    ("components/workspace.py", 'self._grant_identity("workspace", self.workspace.id, ("Contributor",))',
+     'self._grant_identity("workspace", self.workspace.id, ("Reader",))'),
+    ("components/workspace.py", '("Key Vault Crypto Service Encryption User",)', '("Key Vault Administrator",)'),
+    ("components/workspace.py", 'self.grant_people("workspace", self.workspace.id)', 'self.grant_people("resourceGroup", self.workspace.id)'),
+    ("components/workspace.py", 'f"identity-{scope_key}"', 'f"id-{scope_key}"'),
+    # The RBAC wait: grants → wait → workspace.
+    ("components/workspace.py", 'create_duration=f"{seconds}s",', 'create_duration=f"{seconds}m",'),
+    ("components/workspace.py", 'triggers={"principalId": self.identity.principal_id},', 'triggers={"principal": self.identity.principal_id},'),
+    ("components/workspace.py", "            depends_on=grants,\n", ""),
+    ("components/workspace.py", "depends_on=identity_access,", ""),
+    ("components/workspace.py", "if seconds == 0:", "if seconds == 1:"),
+    ("components/workspace.py", "role_assignment_wait_seconds: int = Field(default=120, ge=0,", "role_assignment_wait_seconds: int = Field(default=30, ge=0,"),
+    ("components/workspace.py", "role_assignment_wait_seconds: int = Field(default=120, ge=0,", "role_assignment_wait_seconds: int = Field(default=120, ge=1,"),
+    ("components/workspace.py", 'f"{name}-workspace",', 'f"{name}-mlw",'),
+    ("components/workspace.py", "stateful=True,", ""),
+    ("components/workspace.py", 'kind="Default",', 'kind="Hub",'),
+    ("components/workspace.py", 'SkuArgs(name="Basic", tier="Basic")', 'SkuArgs(name="Standard", tier="Basic")'),
+    ("components/workspace.py", 'SkuArgs(name="Basic", tier="Basic")', 'SkuArgs(name="Basic", tier="Standard")'),
+    ("components/workspace.py", 'type="UserAssigned", user_assigned_identities', 'type="SystemAssigned,UserAssigned", user_assigned_identities'),
+    ("components/workspace.py", "primary_user_assigned_identity=self.identity.id,", ""),
+    ("components/workspace.py", "public_network_access=settings.public_network_access,", 'public_network_access="Enabled",'),
+    ("components/workspace.py", "isolation_mode=settings.isolation_mode", 'isolation_mode="Disabled"'),
+    # Provisioned at creation, not with the first compute (about 30 minutes, and online deployments fail until then).
+    ("components/workspace.py", 'provision_network_now=True if settings.isolation_mode != "Disabled" else None,', "provision_network_now=None,"),
+    ("components/workspace.py", 'provision_network_now=True if settings.isolation_mode != "Disabled" else None,',
+     'provision_network_now=True if settings.isolation_mode != "AllowInternetOutbound" else None,'),
+    ("components/workspace.py", 'system_datastores_auth_mode="Identity"', 'system_datastores_auth_mode="AccessKey"'),
+    ("components/workspace.py", "v1_legacy_mode=False", "v1_legacy_mode=True"),
+    ("components/workspace.py", "hbi_workspace=settings.hbi", "hbi_workspace=False"),
+    ("components/workspace.py", 'status="Enabled",', 'status="Disabled",'),
+    ("components/workspace.py", 'default="Azure Machine Learning workspace managed by azureml-platform"', 'default="Azure Machine Learning workspace"'),
+    ("components/workspace.py", 'public_network_access: Access = "Disabled"', 'public_network_access: Access = "Enabled"'),
+    ("components/workspace.py", '        "AllowOnlyApprovedOutbound"\n    )', '        "AllowInternetOutbound"\n    )'),
+    ("components/workspace.py", "hbi: bool = True", "hbi: bool = False"),
+    ("components/workspace.py", 'image_build_compute: ComputeName | None = "image-builder"', 'image_build_compute: ComputeName | None = "builder"'),
+    ("components/workspace.py", '"isolationMode": "AllowInternetOutbound",', '"isolationMode": "AllowOnlyApprovedOutbound",'),
+    ("components/workspace.py", '"publicNetworkAccess": "Enabled",', '"publicNetworkAccess": "Disabled",'),
+    ("components/workspace.py", '        Floor("hbi", one_of(True), rules=("workspace-hbi",)),\n', ""),
+    ("components/workspace.py", '_APPROVER = "Azure AI Enterprise Network Connection Approver"', '_APPROVER = "Reader"'),
+    ("components/workspace.py", '"Storage Blob Data Contributor", ', ""),
+    ("components/workspace.py", ', "Storage File Data Privileged Contributor"', ""),
+    ("components/workspace.py", '"keyVault": ("Contributor", "Key Vault Administrator", _APPROVER)', '"keyVault": ("Contributor", _APPROVER)'),
+    ("components/workspace.py", '"containerRegistry": ("Contributor", _APPROVER),', '"containerRegistry": ("Contributor",),'),
+    ("components/workspace.py", '"applicationInsights": ("Contributor", "Monitoring Metrics Publisher"),', '"applicationInsights": ("Contributor",),'),
+    ("components/workspace.py", '"azureml-platform:workspace:Workspace"', '"azureml-platform:ml:Workspace"'),
+    ("components/workspace.py", '"applicationInsights": dependencies.application_insights,', '"appInsights": dependencies.application_insights,'),
 ]
 
 
-def killed(path: str, old: str, new: str) -> bool | None:
+def selected(filters: list[str]) -> list[tuple[str, str, str]]:
+    return [m for m in MUTATIONS if not filters or any(f in m[0] or f in m[1] for f in filters)]
+
+
+def unflipped(root: Path) -> list[str]:
+    """Sites the literal listing says are asserted, that no mutation's text touches."""
+    sys.path[:0] = [str(root), str(root / "tests" / "components")]
+    from test_security_literals import ASSERTED, literal_spans
+
+    missing = []
+    for file, rows in ASSERTED.items():
+        path = root / "components" / file
+        source = path.read_bytes()
+        touched = []
+        for mutated, old, _ in MUTATIONS:
+            if Path(mutated).name == file and source.count(old.encode()) == 1:
+                start = source.index(old.encode())
+                touched.append((start, start + len(old.encode())))
+        for site, spans in literal_spans(source.decode()).items():
+            if site in rows and not any(a < e and s < b for s, e in spans for a, b in touched):
+                missing.append(f"{file}: {site}")
+    return missing
+
+
+def killed(root: Path, path: str, old: str, new: str) -> bool | None:
     """True if the tests fail with the mutation in place; None if the mutation no longer applies."""
-    source_file = ROOT / path
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS]
+    if not path:  # the unmutated baseline
+        return subprocess.run(command, cwd=root, capture_output=True).returncode != 0
+    source_file = root / path
     source = source_file.read_text()
     if source.count(old) != 1:
         return None
     source_file.write_text(source.replace(old, new))
     try:
-        command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS]
-        return subprocess.run(command, cwd=ROOT, capture_output=True).returncode != 0
+        return subprocess.run(command, cwd=root, capture_output=True).returncode != 0
     finally:
         source_file.write_text(source)
 
 
-def main() -> int:
-    results = []
-    for path, old, new in MUTATIONS:
-        result = killed(path, old, new)
-        results.append(result)
-        label = {True: "killed  ", False: "SURVIVED", None: "STALE   "}[result]
-        print(f"{label} {path}: {old.strip().splitlines()[0][:80]}", flush=True)
-    print(f"{results.count(True)}/{len(MUTATIONS)} mutations killed")
-    return 0 if all(results) else 1
+def main(arguments: list[str]) -> int:
+    check_only = "--check" in arguments
+    mutations = selected([a for a in arguments if a != "--check"])
+    with tempfile.TemporaryDirectory(prefix="mutations-") as scratch:
+        workers = 1 if check_only else max(1, min(os.cpu_count() or 1, len(mutations)))
+        copies = [Path(scratch) / f"copy-{n}" for n in range(workers)]
+        for copy in copies:  # a snapshot of the work tree, taken once
+            shutil.copytree(ROOT, copy, ignore=NOT_COPIED)
+        gaps = unflipped(copies[0])
+        for gap in gaps:
+            print(f"UNFLIPPED {gap}")
+        if check_only:
+            stale = [m for m in mutations if (copies[0] / m[0]).read_text().count(m[1]) != 1]
+            for path, old, _ in stale:
+                print(f"STALE    {path}: {old.strip().splitlines()[0][:80]}")
+            print(f"{len(stale)} stale of {len(mutations)}; {len(gaps)} asserted sites unflipped")
+            return 1 if stale or gaps else 0
+
+        if killed(copies[0], "", "", "") is not False:
+            print("the tests fail without any mutation: fix them first")
+            return 1
+        pending: queue.Queue = queue.Queue()
+        for index, mutation in enumerate(mutations):
+            pending.put((index, mutation))
+        results: dict[int, bool | None] = {}
+        printed = threading.Condition()
+
+        def work(copy: Path) -> None:
+            while True:
+                try:
+                    index, (path, old, new) = pending.get_nowait()
+                except queue.Empty:
+                    return
+                result = killed(copy, path, old, new)
+                with printed:
+                    results[index] = result
+                    label = {True: "killed  ", False: "SURVIVED", None: "STALE   "}[result]
+                    print(f"{label} {path}: {old.strip().splitlines()[0][:80]} -> {(new.strip().splitlines() or [''])[0][:40]}", flush=True)
+
+        threads = [threading.Thread(target=work, args=(copy,)) for copy in copies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    outcomes = list(results.values())
+    print(f"{outcomes.count(True)}/{len(mutations)} mutations killed; {outcomes.count(False)} survived, "
+          f"{outcomes.count(None)} stale; {len(gaps)} asserted sites unflipped")
+    return 0 if all(outcomes) and not gaps else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,440 @@
+"""Every config key reaches the plan: a valid value that differs from what the environment gives is
+seen where Azure would get it, every model default is seen in prod's plan, and every environment
+default in its environment's plan.
+
+KEYS is checked against StackConfig itself, so a key added later without an entry here fails
+(test_keys_cover_every_leaf_of_the_stack_config), as does an environment default without a row.
+Keys share captures (BATCHES): each key's probe looks only at what that key decides, and each
+batch is compared with the plan of its environment without any of its keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import NoneType, UnionType
+from typing import Annotated, Any, Callable, Mapping, Sequence, Union, get_args, get_origin
+
+import pytest
+
+from components.config import StackConfig
+from components.roles import BUILTIN_ROLES
+from components.settings import Section
+from policies.baseline import STATEFUL
+from preview.capture import capture_plan
+from preview.plan import Plan, input_at
+
+NS = "azureml-platform"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+STORAGE = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+KEY_VAULT = "azure-native:keyvault:Vault"
+REGISTRY = "azure-native:containerregistry:Registry"
+LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
+APP_INSIGHTS = "azure-native:applicationinsights:Component"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+ROLE = "azure-native:authorization:RoleAssignment"
+LOCK = "azure-native:authorization:ManagementLockByScope"
+DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
+SLEEP = "time:index/sleep:Sleep"
+
+# ARM types of role assignment scopes, as they appear in a scope's id.
+ON_WORKSPACE = "Microsoft.MachineLearningServices/workspaces"
+ON_STORAGE = "Microsoft.Storage/storageAccounts"
+ON_REGISTRY = "Microsoft.ContainerRegistry/registries"
+ROLE_ID = BUILTIN_ROLES  # names to GUIDs; the GUIDs themselves are checked in test_security_literals.py
+
+DATA_SCIENTIST, PIPELINE, READER, GRANTEE = (
+    "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    "3f2504e0-4f89-41d3-9a0c-0305e82c3302",
+    "3f2504e0-4f89-41d3-9a0c-0305e82c3303",
+    "3f2504e0-4f89-41d3-9a0c-0305e82c3304",
+)
+STORAGE_RANGE, VAULT_RANGE, REGISTRY_RANGE = "203.0.113.0/24", "198.51.100.7", "192.0.2.0/28"
+CMK_VAULT = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-keys"
+CMK_KEY = "https://kv-keys.vault.azure.net/keys/aml/0123456789abcdef0123456789abcdef"
+
+
+# --- probes: what the plan shows of one key ---------------------------------------------------
+
+
+def at(resource_type: str, path: str) -> Callable[[Plan], Any]:
+    return lambda plan: input_at(plan.one(resource_type).inputs, path)
+
+
+def at_each(resource_types: Sequence[str], path: str) -> Callable[[Plan], Any]:
+    return lambda plan: tuple(input_at(plan.one(t).inputs, path) for t in resource_types)
+
+
+def scope_type(scope: str) -> str:
+    """The ARM type a role assignment is scoped to ("resourceGroups" for a group)."""
+    return scope.split("/providers/")[-1].rsplit("/", 1)[0] if "/providers/" in scope else "resourceGroups"
+
+
+def role_guid(inputs: Mapping[str, Any]) -> str:
+    return inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+
+
+def granted(principal: str, what: Callable[[Mapping[str, Any]], Any]) -> Callable[[Plan], set]:
+    """`what` of every role assignment to `principal`."""
+    return lambda plan: {what(g.inputs) for g in plan.of_type(ROLE) if g.inputs["principalId"] == principal}
+
+
+def grants(principal: str) -> Callable[[Plan], set]:
+    return granted(principal, lambda g: (scope_type(g["scope"]), role_guid(g)))
+
+
+def tracked(plan: Plan) -> list:
+    return [r for r in plan.resources if r.custom and "location" in r.inputs]
+
+
+def locations(plan: Plan) -> set:
+    return {r.inputs["location"] for r in tracked(plan)}
+
+
+def team_tag(plan: Plan) -> set:
+    return {r.inputs["tags"].get("team") for r in tracked(plan)}
+
+
+def placement(plan: Plan) -> tuple[set, bool]:
+    """The groups resources go to, and whether the stack declares a group of its own."""
+    placed = {r.inputs["resourceGroupName"] for r in plan.resources if r.custom and r.type != RESOURCE_GROUP
+              and "resourceGroupName" in r.inputs}
+    return placed, bool(plan.of_type(RESOURCE_GROUP))
+
+
+def unique_names(plan: Plan) -> tuple[str, str, str]:
+    """The names that must be unique across Azure."""
+    return (plan.one(STORAGE).inputs["accountName"], plan.one(KEY_VAULT).inputs["vaultName"],
+            plan.one(REGISTRY).inputs["registryName"])
+
+
+def environment(plan: Plan) -> tuple[str, str]:
+    """The environment tag, and a value the environment's defaults decide."""
+    storage = plan.one(STORAGE).inputs
+    return storage["tags"]["environment"], storage["sku"]["name"]
+
+
+def lock_levels(plan: Plan) -> list[str]:
+    return sorted(lock.inputs["level"] for lock in plan.of_type(LOCK))
+
+
+def protected(plan: Plan) -> set[bool]:
+    return {r.protect for r in plan.resources if r.type in STATEFUL}
+
+
+def diagnosed(plan: Plan) -> bool:
+    return bool(plan.of_type(DIAGNOSTICS))
+
+
+def blob_retention(plan: Plan) -> tuple:
+    blob = plan.one(BLOB_SERVICE).inputs
+    return blob["deleteRetentionPolicy"]["days"], blob["containerDeleteRetentionPolicy"]["days"]
+
+
+def managed_network(plan: Plan) -> tuple:
+    workspace = plan.one(WORKSPACE).inputs
+    return workspace["managedNetwork"]["isolationMode"], workspace.get("provisionNetworkNow")
+
+
+def registry_exposure(plan: Plan) -> tuple:
+    """Public access, and whether images may be exported (only from a registry open anyway)."""
+    registry = plan.one(REGISTRY).inputs
+    return registry["publicNetworkAccess"], input_at(registry, "policies.exportPolicy.status")
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    value: Any  # valid in its batch, and not what the batch's environment gives
+    probe: Callable[[Plan], Any]  # what the plan shows of the key
+    seen: Any  # what probe finds with `value`
+    default: Any  # what probe finds in prod with the model's default (a bare config)
+    batch: str = "staging"
+
+
+@dataclass(frozen=True)
+class Batch:
+    stack: str
+    base: str  # the environment whose bare plan shows none of the batch's keys set
+
+
+# Three batches because some values exclude others: IP ranges need defaultAction Deny, a registry
+# below Premium needs an open network and shows no network rules, and `environment` needs a stack
+# not named after one.
+BATCHES = {
+    "staging": Batch("staging", base="staging"),
+    "staging-allow": Batch("staging", base="staging"),
+    "sandbox": Batch("sandbox", base="staging"),
+}
+
+
+def persona(principal: str, principal_type: str, description: str, roles: set) -> dict[str, Key]:
+    return {
+        "principalId": Key(principal, grants(principal), roles, set()),
+        "principalType": Key(principal_type, granted(principal, lambda g: g["principalType"]), {principal_type}, set()),
+        "description": Key(description, granted(principal, lambda g: g["description"]), {description}, set()),
+    }
+
+
+PERSONAS = {
+    "dataScientists": persona(DATA_SCIENTIST, "User", "Vision team", {
+        (ON_WORKSPACE, ROLE_ID["AzureML Data Scientist"]),
+        (ON_STORAGE, ROLE_ID["Storage Blob Data Contributor"]),
+        (ON_STORAGE, ROLE_ID["Storage File Data Privileged Contributor"]),
+    }),
+    "deliveryPipelines": persona(PIPELINE, "Group", "Nightly retraining", {
+        (ON_WORKSPACE, ROLE_ID["AzureML Data Scientist"]),
+        (ON_STORAGE, ROLE_ID["Storage Blob Data Contributor"]),
+    }),
+    "readers": persona(READER, "ServicePrincipal", "Audit", {
+        (ON_WORKSPACE, ROLE_ID["Reader"]),
+        (ON_STORAGE, ROLE_ID["Storage Blob Data Reader"]),
+        (ON_STORAGE, ROLE_ID["Storage File Data Privileged Reader"]),
+    }),
+}
+
+KEYS: dict[str, Key] = {
+    "environment": Key("dev", environment, ("dev", "Standard_LRS"), ("prod", "Standard_ZRS"), batch="sandbox"),
+    "location": Key("northeurope", locations, {"northeurope"}, {"westeurope"}),
+    "prefix": Key("ops", at(LOG_ANALYTICS, "workspaceName"), "log-ops-staging", "log-mlp-prod"),
+    "nameSuffix": Key("zz99", unique_names, ("stopsstagingzz99", "kv-ops-staging-zz99", "cropsstagingzz99"),
+                      ("stmlpprodaaafec", "kv-mlp-prod-aaafec", "crmlpprodaaafec")),
+    "existingResourceGroup": Key("rg-shared-ml", placement, ({"rg-shared-ml"}, False), ({"rg-mlp-prod"}, True)),
+    "tags": Key({"team": "vision"}, team_tag, {"vision"}, {None}),
+    "lock": Key("CanNotDelete", lock_levels, ["CanNotDelete"], ["CanNotDelete"]),
+    "protect": Key(True, protected, {True}, {True}),
+    "diagnostics": Key(False, diagnosed, False, True),
+    **{f"personas.{name}.*.{field}": key for name, fields in PERSONAS.items() for field, key in fields.items()},
+    "roleAssignments.*.principalId": Key(GRANTEE, grants(GRANTEE), {(ON_REGISTRY, ROLE_ID["AcrPull"])}, set()),
+    "roleAssignments.*.role": Key("AcrPull", granted(GRANTEE, role_guid), {ROLE_ID["AcrPull"]}, set()),
+    "roleAssignments.*.principalType": Key("Group", granted(GRANTEE, lambda g: g["principalType"]), {"Group"}, set()),
+    "roleAssignments.*.scope": Key("containerRegistry", granted(GRANTEE, lambda g: scope_type(g["scope"])), {ON_REGISTRY}, set()),
+    "roleAssignments.*.description": Key("Pulls images", granted(GRANTEE, lambda g: g["description"]), {"Pulls images"}, set()),
+    "workspace.name": Key("mlw-vision-2", at(WORKSPACE, "workspaceName"), "mlw-vision-2", "mlw-mlp-prod"),
+    "workspace.friendlyName": Key("Vision lab", at(WORKSPACE, "friendlyName"), "Vision lab", "mlw-mlp-prod"),
+    "workspace.description": Key("Vision experiments", at(WORKSPACE, "description"), "Vision experiments",
+                                 "Azure Machine Learning workspace managed by azureml-platform"),
+    "workspace.publicNetworkAccess": Key("Enabled", at(WORKSPACE, "publicNetworkAccess"), "Enabled", "Disabled"),
+    # Disabled: no managed network, so none to provision at creation.
+    "workspace.isolationMode": Key("Disabled", managed_network, ("Disabled", None), ("AllowOnlyApprovedOutbound", True),
+                                   batch="staging-allow"),
+    "workspace.hbi": Key(False, at(WORKSPACE, "hbiWorkspace"), False, True),
+    "workspace.imageBuildCompute": Key("gpu-builder", at(WORKSPACE, "imageBuildCompute"), "gpu-builder", "image-builder"),
+    "workspace.customerManagedKey.keyVaultId": Key(CMK_VAULT, at(WORKSPACE, "encryption.keyVaultProperties.keyVaultArmId"),
+                                                   CMK_VAULT, None),
+    "workspace.customerManagedKey.keyUri": Key(CMK_KEY, at(WORKSPACE, "encryption.keyVaultProperties.keyIdentifier"),
+                                               CMK_KEY, None),
+    "workspace.roleAssignmentWaitSeconds": Key(45, at(SLEEP, "createDuration"), "45s", "120s"),
+    "storage.sku": Key("Standard_GRS", at(STORAGE, "sku.name"), "Standard_GRS", "Standard_ZRS"),
+    "storage.softDeleteRetentionDays": Key(14, blob_retention, (14, 14), (30, 30)),
+    "storage.network.publicNetworkAccess": Key("Enabled", at(STORAGE, "publicNetworkAccess"), "Enabled", "Disabled"),
+    "storage.network.defaultAction": Key("Allow", at(STORAGE, "networkRuleSet.defaultAction"), "Allow", "Deny",
+                                         batch="staging-allow"),
+    "storage.network.allowedIpRanges": Key([STORAGE_RANGE], at(STORAGE, "networkRuleSet.ipRules"),
+                                           [{"action": "Allow", "iPAddressOrRange": STORAGE_RANGE}], []),
+    # Off is absent: Azure accepts only true or nothing.
+    "keyVault.purgeProtection": Key(False, at(KEY_VAULT, "properties.enablePurgeProtection"), None, True),
+    "keyVault.softDeleteRetentionDays": Key(30, at(KEY_VAULT, "properties.softDeleteRetentionInDays"), 30, 90),
+    "keyVault.network.publicNetworkAccess": Key("Enabled", at(KEY_VAULT, "properties.publicNetworkAccess"), "Enabled",
+                                                "Disabled"),
+    "keyVault.network.defaultAction": Key("Allow", at(KEY_VAULT, "properties.networkAcls.defaultAction"), "Allow", "Deny",
+                                          batch="staging-allow"),
+    "keyVault.network.allowedIpRanges": Key([VAULT_RANGE], at(KEY_VAULT, "properties.networkAcls.ipRules"),
+                                            [{"value": VAULT_RANGE}], []),
+    "containerRegistry.sku": Key("Standard", at(REGISTRY, "sku.name"), "Standard", "Premium", batch="sandbox"),
+    "containerRegistry.zoneRedundancy": Key(False, at(REGISTRY, "zoneRedundancy"), "Disabled", "Enabled"),
+    # 0 turns retention off: the policy says disabled rather than purging after 0 days.
+    "containerRegistry.untaggedRetentionDays": Key(0, at(REGISTRY, "policies.retentionPolicy"),
+                                                   {"status": "disabled", "days": 0}, {"status": "enabled", "days": 7}),
+    "containerRegistry.quarantinePolicy": Key(True, at(REGISTRY, "policies.quarantinePolicy.status"), "enabled", "disabled"),
+    "containerRegistry.network.publicNetworkAccess": Key("Enabled", registry_exposure, ("Enabled", "enabled"),
+                                                         ("Disabled", "disabled")),
+    "containerRegistry.network.defaultAction": Key("Allow", at(REGISTRY, "networkRuleSet.defaultAction"), "Allow", "Deny",
+                                                   batch="staging-allow"),
+    "containerRegistry.network.allowedIpRanges": Key([REGISTRY_RANGE], at(REGISTRY, "networkRuleSet.ipRules"),
+                                                     [{"action": "Allow", "iPAddressOrRange": REGISTRY_RANGE}], []),
+    "monitoring.retentionDays": Key(60, at(LOG_ANALYTICS, "retentionInDays"), 60, 90),
+    "monitoring.dailyQuotaGb": Key(2.5, at(LOG_ANALYTICS, "workspaceCapping.dailyQuotaGb"), 2.5, None),
+    "monitoring.localAuth": Key(True, at(APP_INSIGHTS, "disableLocalAuth"), False, True),
+    "monitoring.publicNetworkAccessForIngestion": Key(
+        "Disabled", at_each((LOG_ANALYTICS, APP_INSIGHTS), "publicNetworkAccessForIngestion"),
+        ("Disabled", "Disabled"), ("Enabled", "Enabled")),
+    "monitoring.publicNetworkAccessForQuery": Key(
+        "Disabled", at_each((LOG_ANALYTICS, APP_INSIGHTS), "publicNetworkAccessForQuery"),
+        ("Disabled", "Disabled"), ("Enabled", "Enabled")),
+}
+
+# What each environment's defaults show in a bare config's plan, by key (probes as in KEYS).
+ENVIRONMENT_DEFAULTS_SEEN = {
+    ("staging", "lock"): [],
+    ("staging", "protect"): {False},
+    ("staging", "monitoring.retentionDays"): 30,
+    ("dev", "lock"): [],
+    ("dev", "protect"): {False},
+    ("dev", "storage.sku"): "Standard_LRS",
+    ("dev", "storage.softDeleteRetentionDays"): (7, 7),
+    ("dev", "storage.network.publicNetworkAccess"): "Enabled",
+    ("dev", "storage.network.defaultAction"): "Allow",
+    ("dev", "keyVault.purgeProtection"): None,
+    ("dev", "keyVault.softDeleteRetentionDays"): 7,
+    ("dev", "keyVault.network.publicNetworkAccess"): "Enabled",
+    ("dev", "keyVault.network.defaultAction"): "Allow",
+    ("dev", "containerRegistry.sku"): "Basic",
+    ("dev", "containerRegistry.zoneRedundancy"): "Disabled",
+    ("dev", "containerRegistry.network.publicNetworkAccess"): ("Enabled", None),  # Basic: no policies
+    ("dev", "containerRegistry.network.defaultAction"): None,  # Basic: no network rules
+    ("dev", "workspace.publicNetworkAccess"): "Enabled",
+    ("dev", "workspace.isolationMode"): ("AllowInternetOutbound", True),
+    ("dev", "workspace.imageBuildCompute"): None,
+    ("dev", "monitoring.retentionDays"): 30,
+    ("dev", "monitoring.dailyQuotaGb"): 1,
+    ("dev", "monitoring.localAuth"): False,
+}
+
+
+# --- the model's key paths ----------------------------------------------------------------------
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, Section)
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _item(annotation: Any) -> Any | None:
+    """The item type of a list, tuple or map, else None."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (dict, Mapping):
+        return args[1]
+    if origin in (list, Sequence) or (origin is tuple and args[1:] == (Ellipsis,)):
+        return args[0]
+    return None
+
+
+def _sections(annotation: Any) -> list[type[Section]]:
+    """The sections a value of this type is one of (an optional section, a union of sections), else []."""
+    annotation = _unwrap(annotation)
+    if get_origin(annotation) in (Union, UnionType):
+        members = [_unwrap(a) for a in get_args(annotation) if a is not NoneType]
+        return members if all(_is_section(m) for m in members) else []
+    return [annotation] if _is_section(annotation) else []
+
+
+def key_paths(annotation: Any, path: str = "") -> set[str]:
+    """Every leaf key path under `annotation`, dotted camelCase as in the file; `*` for every item."""
+    if sections := _sections(annotation):
+        return {
+            found
+            for section in sections
+            for name, field in section.model_fields.items()
+            for found in key_paths(field.annotation, f"{path}{field.alias or name}.")
+        }
+    item = _item(_unwrap(annotation))
+    if item is not None and _sections(item):
+        return key_paths(item, f"{path}*.")
+    return {path.rstrip(".")}
+
+
+def environment_default_leaves(section: type[Section] = StackConfig, path: str = "") -> set[tuple[str, str]]:
+    """(environment, key path) for every leaf of every section's environment_defaults, from the root."""
+
+    def leaves(table: Mapping[str, Any], prefix: str) -> set[str]:
+        return {leaf for key, value in table.items()
+                for leaf in (leaves(value, f"{prefix}{key}.") if isinstance(value, Mapping) else {f"{prefix}{key}"})}
+
+    found = {(env, leaf) for env, table in section.environment_defaults.items() for leaf in leaves(table, path)}
+    for name, field in section.model_fields.items():
+        key = f"{path}{field.alias or name}."
+        item = _item(_unwrap(field.annotation))
+        for child in _sections(field.annotation) or (_sections(item) if item is not None else []):
+            found |= environment_default_leaves(child, key if item is None else f"{key}*.")
+    return found
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+def with_value(tree: dict, path: str, value: Any) -> None:
+    """Set `path` in a stack-config tree; `*` is the first item of a list."""
+    *parents, leaf = path.split(".")
+    node: Any = tree
+    for part, following in zip(parents, [*parents[1:], leaf]):
+        if part == "*":
+            if not node:
+                node.append({})
+            node = node[0]
+        else:
+            node = node.setdefault(part, [] if following == "*" else {})
+    if leaf == "*":
+        raise ValueError(f"{path}: a list of plain values is one key, not one per item")
+    node[leaf] = value
+
+
+def bare_config() -> dict[str, Any]:
+    return {"location": "westeurope"}
+
+
+def batch_config(batch: str) -> dict[str, Any]:
+    config = bare_config()
+    for path, key in KEYS.items():
+        if key.batch == batch:
+            with_value(config, path, key.value)
+    return config
+
+
+class Plans(dict):
+    """Bare plans by environment ("bare:prod") and batch plans by batch name, captured on first use."""
+
+    def __missing__(self, name: str) -> Plan:
+        kind, which = name.split(":")
+        stack, config = (which, bare_config()) if kind == "bare" else (BATCHES[which].stack, batch_config(which))
+        self[name] = capture_plan(stack, config={f"{NS}:{key}": value for key, value in config.items()})
+        return self[name]
+
+
+@pytest.fixture(scope="module")
+def plans() -> Plans:
+    return Plans()
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+def test_keys_cover_every_leaf_of_the_stack_config():
+    assert set(KEYS) == key_paths(StackConfig)
+
+
+def test_every_environment_default_has_a_row():
+    assert set(ENVIRONMENT_DEFAULTS_SEEN) == environment_default_leaves()
+
+
+@pytest.mark.parametrize("path", KEYS)
+def test_each_key_reaches_the_plan(path, plans):
+    key = KEYS[path]
+    assert key.probe(plans[f"batch:{key.batch}"]) == key.seen
+    # Were the key ignored, the plan would show what its environment gives without it.
+    assert key.probe(plans[f"bare:{BATCHES[key.batch].base}"]) != key.seen
+
+
+@pytest.mark.parametrize("path", KEYS)
+def test_each_model_default_shows_in_prods_plan(path, plans):
+    assert KEYS[path].probe(plans["bare:prod"]) == KEYS[path].default
+
+
+@pytest.mark.parametrize(("environment", "path"), ENVIRONMENT_DEFAULTS_SEEN)
+def test_each_environment_default_shows_in_its_plan(environment, path, plans):
+    assert KEYS[path].probe(plans[f"bare:{environment}"]) == ENVIRONMENT_DEFAULTS_SEEN[environment, path]
+
+
+def test_a_batch_sets_each_key_once_and_names_a_known_batch():
+    assert {key.batch for key in KEYS.values()} == set(BATCHES)
+    for batch in BATCHES:
+        paths = [path for path, key in KEYS.items() if key.batch == batch]
+        # No key is the prefix of another in one batch: each value is set exactly as listed.
+        assert not [(a, b) for a in paths for b in paths if b.startswith(f"{a}.")], batch
