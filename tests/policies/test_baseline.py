@@ -20,6 +20,9 @@ WEAKENED = {
     "storage-https-only": ("enableHttpsTrafficOnly", False),
     "storage-no-public-blobs": ("allowBlobPublicAccess", True),
     "storage-no-shared-key": ("allowSharedKeyAccess", True),
+    "storage-entra-by-default": ("defaultToOAuthAuthentication", False),
+    "storage-no-cross-tenant-replication": ("allowCrossTenantReplication", True),
+    "storage-infrastructure-encryption": ("encryption.requireInfrastructureEncryption", False),
     "storage-network-deny": ("networkRuleSet.defaultAction", "Allow"),
     "storage-redundant": ("sku.name", "Standard_LRS"),
     "storage-blob-soft-delete": ("deleteRetentionPolicy.enabled", False),
@@ -32,6 +35,7 @@ WEAKENED = {
     "key-vault-network-deny": ("properties.networkAcls.defaultAction", "Allow"),
     "registry-no-admin-user": ("adminUserEnabled", True),
     "registry-no-anonymous-pull": ("anonymousPullEnabled", True),
+    "registry-trusted-services": ("networkRuleBypassOptions", "None"),
     "registry-premium": ("sku.name", "Standard"),
     "registry-public-network-disabled": ("publicNetworkAccess", "Enabled"),
     "registry-zone-redundant": ("zoneRedundancy", "Disabled"),
@@ -121,3 +125,14 @@ def test_each_diagnosed_resource_needs_its_diagnostic_setting(resource_type, sta
     target = plan.one(resource_type)
     without = [r for r in plan.resources if not (r.type == DIAGNOSTIC_SETTING and target.urn in r.dependencies)]
     assert [(v.rule, v.resource) for v in check_plan(without, "prod")] == [("diagnostics", target.urn)]
+
+
+@pytest.mark.parametrize(("rule_id", "path", "bad"), [
+    ("key-vault-network-deny", "properties.networkAcls.bypass", "None"),
+    ("storage-network-deny", "networkRuleSet.bypass", "None"),
+])
+def test_network_rules_need_the_trusted_services_bypass_too(rule_id, path, bad, stack_plans):
+    rule = next(rule for rule in RULES if rule.id == rule_id)
+    inputs = stack_plans["prod"].one(rule.resource_type).inputs
+    assert rule not in check_resource(rule.resource_type, inputs, "prod")
+    assert rule in check_resource(rule.resource_type, weaken(inputs, path, bad), "prod")
