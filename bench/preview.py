@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from preview.capture import capture_plan  # noqa: E402
 from preview.engine import run_program  # noqa: E402
 from preview.plan import Plan  # noqa: E402
-from sdk_source import constructor, python_source  # noqa: E402
+from sdk_source import constructor, python_source, sdk_module  # noqa: E402
 
 
 def seconds(action) -> float:
@@ -48,11 +48,10 @@ def bare_program(plan: Plan) -> str:
         if not resource.custom:
             continue
         class_name, arguments = constructor(resource.type)
-        modules.add(class_name.split(".")[0])
+        modules.add(sdk_module(resource.type))
         kwargs = ", ".join(f"{arguments[key]}={python_source(value, {})}" for key, value in resource.inputs.items())
         lines.append(f"{class_name}({resource.name!r}, {kwargs})")
-    header = f"from pulumi_azure_native import {', '.join(sorted(modules))}"
-    return "\n".join([header, *lines]) + "\n"
+    return "\n".join([*(f"import {module}" for module in sorted(modules)), *lines]) + "\n"
 
 
 def in_new_process(command: list[str]):

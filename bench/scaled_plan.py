@@ -38,7 +38,7 @@ from preview.capture import capture_plan  # noqa: E402
 from preview.fake_azure import FakeAzure  # noqa: E402
 from preview.plan import Plan, PlannedResource  # noqa: E402
 from preview.registry import entry_for  # noqa: E402
-from sdk_source import constructor, output_attributes, python_source  # noqa: E402
+from sdk_source import constructor, output_attributes, python_source, sdk_module  # noqa: E402
 
 # A pytest plugin (loaded with -p before any test module imports capture_plan) that times every capture.
 CAPTURE_COUNTER = '''
@@ -127,8 +127,8 @@ def scaled_program(plan: Plan, scale: int) -> str:
     """Python source declaring plan's resources scale times over, references and all."""
     states = provisioned(plan)
     ordered = in_dependency_order(plan.resources)
-    modules = sorted({constructor(r.type)[0].split(".")[0] for r in ordered if r.custom})
-    lines = ["import pulumi", f"from pulumi_azure_native import {', '.join(modules)}", ""]
+    modules = sorted({sdk_module(r.type) for r in ordered if r.custom})
+    lines = ["import pulumi", *(f"import {module}" for module in modules), ""]
     for copy in range(1, scale + 1):
         variables = {resource.urn: f"r{copy}_{index}" for index, resource in enumerate(ordered)}
         for resource in ordered:

@@ -1,4 +1,5 @@
-"""Python source for azure-native resources, from which the bench scripts generate programs."""
+"""Python source for the program's resources (azure-native and the time provider), from which the
+bench scripts generate programs."""
 
 from __future__ import annotations
 
@@ -9,10 +10,18 @@ from importlib import import_module
 from typing import Any
 
 
+# The Python module of each provider's types; {module} is the type token's module part.
+SDK_MODULES = {"azure-native": "pulumi_azure_native.{module}", "time": "pulumiverse_time"}
+
+
+def sdk_module(type_token: str) -> str:
+    package, module, _ = type_token.split(":")
+    return SDK_MODULES[package].format(module=module)
+
+
 @functools.cache
 def _sdk_class(type_token: str) -> type:
-    _, module, name = type_token.split(":")
-    return getattr(import_module(f"pulumi_azure_native.{module}"), name)
+    return getattr(import_module(sdk_module(type_token)), type_token.split(":")[2])
 
 
 def _pulumi_names(cls: type) -> dict[str, str]:
@@ -26,7 +35,8 @@ def _pulumi_names(cls: type) -> dict[str, str]:
 
 @functools.cache
 def constructor(type_token: str) -> tuple[str, dict[str, str]]:
-    """`module.Class` for an azure-native type token, and its input (camelCase) → Python argument map."""
+    """`package.module.Class` for a type token (import `sdk_module(type_token)` first), and its input
+    (camelCase) → Python argument map."""
     cls = _sdk_class(type_token)
     module = sys.modules[cls.__module__]
     # The args class is <Name>InitArgs where an input type already has the name <Name>Args.
@@ -39,7 +49,7 @@ def constructor(type_token: str) -> tuple[str, dict[str, str]]:
         for parameter in inspect.signature(cls._internal_init).parameters
         if parameter.rstrip("_") in names
     }
-    return f"{type_token.split(':')[1]}.{cls.__name__}", arguments
+    return f"{sdk_module(type_token)}.{cls.__name__}", arguments
 
 
 @functools.cache
