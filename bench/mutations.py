@@ -83,7 +83,7 @@ MUTATIONS = [
     # --- config.py: the stack config ----------------------------------------------------------
     ("components/config.py", 'PROJECT = "azureml-platform"', 'PROJECT = "azureml-platforms"'),
     ("components/config.py", 'prefix: Prefix = "mlp"', 'prefix: Prefix = "mlq"'),
-    ("components/config.py", '    lock: Literal["CanNotDelete", "None"] = "CanNotDelete"', '    lock: Literal["CanNotDelete", "None"] = "None"'),
+    ("components/config.py", '    lock: Lock = "CanNotDelete"', '    lock: Lock = "None"'),
     ("components/config.py", "    protect: bool = True", "    protect: bool = False"),
     ("components/config.py", "    diagnostics: bool = True", "    diagnostics: bool = False"),
     ("components/config.py", '"staging": {"lock": "None", "protect": False},', '"staging": {"lock": "None", "protect": True},'),

@@ -119,7 +119,6 @@ class PlatformComponent(pulumi.ComponentResource):
 
     def __init__(self, type_token: str, name: str, common: CommonArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(type_token, name, None, opts)
-        self.component_name = name
         self.common = common
         self.context = common.context
 

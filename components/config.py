@@ -16,6 +16,7 @@ from typing import Any, Collection, Literal, Mapping
 from pydantic import Field, model_validator
 
 from components.access import PersonasConfig, RoleAssignmentConfig
+from components.base import Lock
 from components.container_registry import ContainerRegistryConfig
 from components.key_vault import KeyVaultConfig
 from components.monitoring import MonitoringConfig
@@ -36,7 +37,7 @@ class StackConfig(Section):
     existing_resource_group: ResourceGroupName | None = None
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, max_length=40)
     # ReadOnly is not offered: it stops the workspace from creating computes and jobs.
-    lock: Literal["CanNotDelete", "None"] = "CanNotDelete"
+    lock: Lock = "CanNotDelete"
     protect: bool = True
     diagnostics: bool = True
     personas: PersonasConfig = PersonasConfig()

@@ -17,7 +17,7 @@ class ResourceGroup(PlatformComponent):
 
     def __init__(self, name: str, common: CommonArgs, existing: str | None = None):
         super().__init__("azureml-platform:resources:ResourceGroup", name, common)
-        context = common.context
+        context = self.context
         if existing:
             self.name = pulumi.Output.from_input(existing)
             group_id = pulumi.Output.from_input(f"/subscriptions/{context.subscription_id}/resourceGroups/{existing}")

@@ -152,16 +152,17 @@ class Workspace(PlatformComponent):
         self, name: str, dependencies: WorkspaceDependencies, identity_access: Sequence[pulumi.Resource]
     ) -> machinelearningservices.Workspace:
         context, settings = self.context, self._settings
+        workspace_name = settings.name or context.names.workspace
         return self.declare(
             machinelearningservices.Workspace,
             f"{name}-workspace",
             stateful=True,
             depends_on=identity_access,
-            workspace_name=settings.name or context.names.workspace,
+            workspace_name=workspace_name,
             **context.placement,
             kind="Default",
             sku=machinelearningservices.SkuArgs(name="Basic", tier="Basic"),
-            friendly_name=settings.friendly_name or settings.name or context.names.workspace,
+            friendly_name=settings.friendly_name or workspace_name,
             description=settings.description,
             identity=machinelearningservices.ManagedServiceIdentityArgs(
                 type="UserAssigned", user_assigned_identities=[self.identity.id]
