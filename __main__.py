@@ -5,11 +5,13 @@ from dataclasses import replace
 import pulumi
 from pulumi_azure_native import authorization
 
-from components.access import people_role_assignments
+from components.access import DATA_ROLES, external_data_assignments, people_role_assignments
 from components.base import CommonArgs, PlatformContext
+from components.compute import Compute, ComputeDependencies, instance_users
 from components.config import PROJECT, StackConfig, load_config
 from components.settings import ConfigError
 from components.container_registry import ContainerRegistry
+from components.data import Data, DataDependencies
 from components.key_vault import KeyVault
 from components.monitoring import Monitoring
 from components.naming import platform_names
@@ -44,9 +46,9 @@ def main() -> None:
         names=platform_names(config.prefix, stack, client.subscription_id, PROJECT, config.name_suffix),
         tags={"environment": config.environment, "stack": stack, "managed-by": f"pulumi/{PROJECT}", **config.tags},
     )
-    common = CommonArgs(
-        context=context, lock=config.lock, protect=config.protect, role_assignments=people_role_assignments(config.personas, config.role_assignments)
-    )
+    users = instance_users(config.computes)
+    people = people_role_assignments(config.personas, config.role_assignments, users)
+    common = CommonArgs(context=context, lock=config.lock, protect=config.protect, role_assignments=people)
     resource_group = ResourceGroup("resource-group", common, existing=config.existing_resource_group)
     common = replace(common, context=replace(context, resource_group_name=resource_group.name))
 
@@ -68,8 +70,42 @@ def main() -> None:
         ),
     )
 
+    compute = Compute(
+        "compute",
+        common,
+        config.computes,
+        ComputeDependencies(
+            workspace_name=workspace.workspace.name,
+            storage_account=storage.account.id,
+            container_registry=container_registry.registry.id,
+            managed_network=config.workspace.isolation_mode != "Disabled",
+        ),
+    )
+    data = Data(
+        "data",
+        common,
+        config.datastores,
+        config.data_assets,
+        DataDependencies(
+            resource_group_name=resource_group.azure_name,
+            workspace_name=workspace.azure_name,
+            workspace=workspace.workspace,
+            storage_account_name=storage.account.name,
+            # The data role of each identity on the platform's account.
+            storage_grants=[
+                workspace.identity_grants["storage"][DATA_ROLES["readWrite"]],
+                compute.grants["storage"][DATA_ROLES["readWrite"]],
+            ],
+            workspace_principal_id=workspace.identity.principal_id,
+            compute_principal_id=compute.identity.principal_id,
+        ),
+        external_people={
+            access: external_data_assignments(config.personas, users, access) for access in ("readWrite", "readOnly")
+        },
+    )
+
     outputs = {"environment": config.environment, "location": config.location, "subscriptionId": client.subscription_id}
-    for component in (resource_group, monitoring, storage, key_vault, container_registry, workspace):
+    for component in (resource_group, monitoring, storage, key_vault, container_registry, workspace, compute, data):
         outputs.update(component.stack_outputs)
     for key, value in outputs.items():
         pulumi.export(key, hide_secrets(value, secrets))

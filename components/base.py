@@ -126,17 +126,30 @@ class PlatformComponent(pulumi.ComponentResource):
         self,
         resource_type: Callable[..., AzureResource],
         name: str,
+        /,
         *,
         stateful: bool = False,
         moved_from: str | None = None,
         depends_on: Sequence[pulumi.Resource] = (),
+        replace_on_changes: Sequence[str] = (),
+        ignore_changes: Sequence[str] = (),
+        delete_before_replace: bool = False,
+        retain_on_delete: bool = False,
         **args: Any,
     ) -> AzureResource:
         """Declare a child resource. Stateful ones (they hold data) get Pulumi `protect`; types in
         LOCKED_TYPES get the stack's lock; every one whose type reports diagnostics sends them to
-        Log Analytics."""
-        protect = self.common.protect if stateful else None
-        resource = resource_type(name, **args, opts=self._options(moved_from, protect=protect, depends_on=depends_on))
+        Log Analytics. `replace_on_changes` lists the inputs Azure does not change in place."""
+        options = self._options(
+            moved_from,
+            protect=self.common.protect if stateful else None,
+            depends_on=depends_on,
+            replace_on_changes=list(replace_on_changes) or None,
+            ignore_changes=list(ignore_changes) or None,
+            delete_before_replace=delete_before_replace or None,
+            retain_on_delete=retain_on_delete or None,
+        )
+        resource = resource_type(name, **args, opts=options)
         self._send_diagnostics(name, resource, moved_from)
         if resource.pulumi_resource_type in LOCKED_TYPES:
             self._lock(name, resource.id)

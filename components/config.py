@@ -13,11 +13,21 @@ import json
 import re
 from typing import Any, Collection, Literal, Mapping
 
-from pydantic import Field, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from components.access import PersonasConfig, RoleAssignmentConfig
 from components.base import Lock
+from components.compute import DEFAULT_COMPUTES, IMAGE_BUILDER, ClusterConfig, Computes
 from components.container_registry import ContainerRegistryConfig
+from components.data import (
+    DEFAULT_DATASTORES,
+    DEV_DATA_ASSETS,
+    SYSTEM_DATASTORES,
+    ContainerName,
+    DataAssets,
+    Datastores,
+    container_name,
+)
 from components.key_vault import KeyVaultConfig
 from components.monitoring import MonitoringConfig
 from components.settings import ENVIRONMENTS, ConfigError, Floor, Section, load_settings, one_of
@@ -47,12 +57,20 @@ class StackConfig(Section):
     key_vault: KeyVaultConfig = KeyVaultConfig()
     container_registry: ContainerRegistryConfig = ContainerRegistryConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
+    # Compute targets by key: the cluster's Azure name, or the start of the instance's (components/compute.py).
+    # Compute targets by key: the cluster's Azure name, or the start of the instance's (components/compute.py).
+    computes: Computes = Field(default={**DEFAULT_COMPUTES, "image-builder": IMAGE_BUILDER}, validate_default=True)
+    # Datastores by key, which is also the datastore's Azure name (components/data.py).
+    datastores: Datastores = Field(default=DEFAULT_DATASTORES, validate_default=True)
+    # Data assets by name, each with its versions.
+    data_assets: DataAssets = {}
 
     environment_defaults = {
         # Staging rehearses prod's network and data protection, but can be torn down freely.
         "staging": {"lock": "None", "protect": False},
-        # Dev is for working in: reachable from a laptop, cheap, disposable.
-        "dev": {"lock": "None", "protect": False},
+        # Dev is for working in: reachable from a laptop, cheap, disposable. Its open registry
+        # builds images itself (no image-build cluster), and it has the sample data.
+        "dev": {"lock": "None", "protect": False, "computes": {"image-builder": None}, "dataAssets": DEV_DATA_ASSETS},
     }
     prod_floor = (
         Floor("lock", one_of("CanNotDelete"), rules=("lock",)),
@@ -69,6 +87,54 @@ class StackConfig(Section):
                 "is Disabled (a closed registry cannot build images)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _image_build_compute_exists(self) -> StackConfig:
+        wanted = self.workspace.image_build_compute
+        if wanted is not None and not isinstance(self.computes.get(wanted), ClusterConfig):
+            clusters = ", ".join(key for key, c in self.computes.items() if isinstance(c, ClusterConfig)) or "none"
+            raise ValueError(
+                f"workspace.imageBuildCompute: names '{wanted}', which is not a cluster in computes "
+                f"(clusters: {clusters}); add computes.{wanted} with type: cluster, or name one of them"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _datastores_valid(self) -> StackConfig:
+        for key, store in self.datastores.items():
+            if key in SYSTEM_DATASTORES:
+                raise ValueError(f"datastores.{key}: Azure ML creates and owns this datastore; choose another name")
+            if store.container is None and not _valid(ContainerName, container_name(key, store)):
+                raise ValueError(
+                    f"datastores.{key}.container: required, as '{container_name(key, store)}' is not a valid "
+                    "container name (3-63 lowercase letters, digits and single hyphens)"
+                )
+        for name, asset in self.data_assets.items():
+            for version, settings in asset.versions.items():
+                if settings.datastore not in self.datastores and settings.datastore != "workspaceblobstore":
+                    known = ", ".join([*self.datastores, "workspaceblobstore"])
+                    raise ValueError(
+                        f"dataAssets.{name}.versions.{version}.datastore: no datastore '{settings.datastore}' (datastores: {known})"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _compute_names_unique(self) -> StackConfig:
+        # Azure compares compute names without case.
+        seen: dict[str, str] = {}
+        for key in self.computes:
+            if key.lower() in seen:
+                raise ValueError(f"computes.{key}: the same Azure name as computes.{seen[key.lower()]} (names ignore case)")
+            seen[key.lower()] = key
+        return self
+
+
+def _valid(annotation: Any, value: Any) -> bool:
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def load_config(raw: Mapping[str, Any], stack: str, secret_keys: Collection[str] = ()) -> StackConfig:

@@ -48,7 +48,9 @@ class InstanceRule:
 
 
 INSTANCE_RULES = {
-    "compute": InstanceRule(16, r"[a-zA-Z][a-zA-Z0-9-]{1,15}", "workspace"),
+    # Clusters: Azure ML documents 3-24 characters and a letter after every hyphen (the rule it
+    # gives instances); older SDKs allow 16, which every API accepts.
+    "compute": InstanceRule(16, r"[a-zA-Z](?![a-zA-Z0-9-]*-[0-9]*$)[a-zA-Z0-9-]{2,15}", "workspace"),
     # "test-0" and "test-01" are refused, "test-a0" is not: after the last hyphen, not digits only.
     "compute_instance": InstanceRule(24, r"[a-zA-Z](?![a-zA-Z0-9-]*-[0-9]*$)[a-zA-Z0-9-]{2,23}", "region"),
     "online_endpoint": InstanceRule(32, r"[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]", "region"),

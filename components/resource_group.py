@@ -14,10 +14,12 @@ class ResourceGroup(PlatformComponent):
     workspace's resource group (a lock there blocks the service's own changes)."""
 
     name: pulumi.Output[str]
+    azure_name: str  # the same, known before deployment
 
     def __init__(self, name: str, common: CommonArgs, existing: str | None = None):
         super().__init__("azureml-platform:resources:ResourceGroup", name, common)
         context = self.context
+        self.azure_name = existing or context.names.resource_group
         if existing:
             self.name = pulumi.Output.from_input(existing)
             group_id = pulumi.Output.from_input(f"/subscriptions/{context.subscription_id}/resourceGroups/{existing}")

@@ -3,7 +3,8 @@
 Each component declares its config as a `Section` beside it; the sections compose into one root
 model, which `load_settings` fills with environment defaults, validates, and holds to the floor.
 
-Environment defaults apply at every level, lowest first: the model's own defaults, the section's
+Environment defaults apply at every level, lowest first: the model's own defaults (a map field's
+default items merge with the user's like an environment's do), the section's
 `environment_defaults`, its parent's defaults for that sub-path, then the user's values, key by key
 (maps merge by key; lists and scalars replace). Each item of a map or list of sections is built on
 the item model's `environment_defaults` (its per-item template); in a discriminated union the
@@ -238,6 +239,10 @@ def _with_defaults(node: _Node, value: Any, environment: str) -> Any:
             merged = _deep_merge(model.environment_defaults.get(environment, {}), value)
             for key, field in _fields(model).items():
                 child = _field_node(field)
+                default = field.get_default(call_default_factory=True)
+                if isinstance(child, _Items) and child.keyed and isinstance(default, Mapping) and default:
+                    # A map's default items are there unless removed (null), like an environment's.
+                    merged[key] = _deep_merge(default, merged.get(key) or {})
                 if key in merged:
                     merged[key] = _with_defaults(child, merged[key], environment)
                 elif isinstance(child, _Model) and isinstance(field.get_default(call_default_factory=True), BaseModel):

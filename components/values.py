@@ -15,7 +15,7 @@ from components.roles import resolve_role
 from components.settings import Section
 
 
-def _matching(pattern: str, description: str) -> AfterValidator:
+def matching(pattern: str, description: str) -> AfterValidator:
     """A string rule whose error says what is allowed, with an example, instead of a regex."""
     compiled = re.compile(pattern)
 
@@ -29,7 +29,7 @@ def _matching(pattern: str, description: str) -> AfterValidator:
 
 Guid = Annotated[
     str,
-    _matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+    matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7"),
 ]
 
 
@@ -47,37 +47,63 @@ Location = Annotated[str, AfterValidator(_region)]
 # Lowercase so one prefix works for every Azure name; hyphens are dropped where a type forbids them.
 Prefix = Annotated[
     str,
-    _matching(
+    matching(
         r"[a-z](?!.*--)[a-z0-9-]{0,18}[a-z0-9]",
         "2-20 lowercase letters, digits and single hyphens, starting with a letter (e.g. mlp)",
     ),
 ]
-NameSuffix = Annotated[str, _matching(r"[a-z0-9]{4,8}", "4-8 lowercase letters or digits (e.g. a1b2c3)")]
+NameSuffix = Annotated[str, matching(r"[a-z0-9]{4,8}", "4-8 lowercase letters or digits (e.g. a1b2c3)")]
 ResourceGroupName = Annotated[
     str,
-    _matching(r"[-\w.()]{0,89}[-\w()]", "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"),
+    matching(r"[-\w.()]{0,89}[-\w()]", "1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"),
 ]
 ComputeName = Annotated[
     str,
-    _matching(INSTANCE_RULES["compute"].pattern, "2-16 letters, digits and hyphens, starting with a letter (e.g. cpu)"),
+    matching(
+        INSTANCE_RULES["compute"].pattern,
+        "3-16 letters, digits and hyphens, starting with a letter, with a letter somewhere after each hyphen (e.g. cpu, gpu-a100)",
+    ),
 ]
 WorkspaceName = Annotated[
     str,
-    _matching(RULES["workspace"].pattern, "3-33 letters, digits and hyphens, starting with a letter or digit (e.g. mlw-mlp-dev-2)"),
+    matching(RULES["workspace"].pattern, "3-33 letters, digits and hyphens, starting with a letter or digit (e.g. mlw-mlp-dev-2)"),
 ]
-TagKey = Annotated[str, _matching(r"[^<>%&\\?/]{1,512}", "1-512 characters without < > % & \\ ? /")]
+# Azure VM size names: Standard_DS3_v2, Standard_NC24ads_A100_v4, Standard_E64-16ds_v4 (constrained vCPUs).
+VmSize = Annotated[
+    str,
+    matching(r"Standard_[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*", "an Azure VM size such as Standard_DS3_v2"),
+    StringConstraints(max_length=64),
+]
+# Five fields, as Azure ML schedules take them: minute hour day-of-month month day-of-week.
+Cron = Annotated[
+    str,
+    matching(r"[0-9*,/-]+( [0-9*,/-]+){4}", "a cron expression of five fields such as '0 8 * * 1-5' (minute hour day month weekday)"),
+]
+# Azure ML schedules name time zones as Windows does ("UTC", "W. Europe Standard Time").
+TimeZone = Annotated[
+    str,
+    matching(r"[A-Za-z][A-Za-z0-9 .+()-]{1,63}", "a Windows time zone name such as UTC or 'W. Europe Standard Time'"),
+]
+TagKey = Annotated[str, matching(r"[^<>%&\\?/]{1,512}", "1-512 characters without < > % & \\ ? /")]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 Access = Literal["Enabled", "Disabled"]
+ArmStorageAccountId = Annotated[
+    str,
+    matching(
+        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}",
+        "a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)",
+    ),
+]
 ArmKeyVaultId = Annotated[
     str,
-    _matching(
+    matching(
         r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.KeyVault/vaults/[a-z0-9-]{3,24}",
         "a key vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)",
     ),
 ]
 KeyUri = Annotated[
     str,
-    _matching(
+    matching(
         r"https://[a-zA-Z0-9-]{3,24}\.vault\.azure\.net/keys/[a-zA-Z0-9-]+(/[0-9a-f]{32})?",
         "a key URI such as https://<vault>.vault.azure.net/keys/<name>/<version>",
     ),

@@ -90,6 +90,8 @@ class WorkspaceDependencies:
 class Workspace(PlatformComponent):
     identity: managedidentity.UserAssignedIdentity
     workspace: machinelearningservices.Workspace
+    azure_name: str  # known before deployment (the published-data check reads Azure with it)
+    identity_grants: dict[str, dict[str, pulumi.Resource]]  # by IDENTITY_ROLES scope, then role
 
     def __init__(self, name: str, common: CommonArgs, settings: WorkspaceConfig, dependencies: WorkspaceDependencies):
         super().__init__("azureml-platform:workspace:Workspace", name, common)
@@ -106,7 +108,11 @@ class Workspace(PlatformComponent):
             "containerRegistry": dependencies.container_registry,
             "applicationInsights": dependencies.application_insights,
         }
-        access = [grant for scope, roles in IDENTITY_ROLES.items() for grant in self._grant_identity(scope, scopes[scope], roles)]
+        self.identity_grants = {
+            scope: dict(zip(roles, self._grant_identity(scope, scopes[scope], roles))) for scope, roles in IDENTITY_ROLES.items()
+        }
+        access = [grant for grants in self.identity_grants.values() for grant in grants.values()]
+        self.azure_name = settings.name or self.context.names.workspace
         self.workspace = self._workspace(name, dependencies, self._propagated(name, [*access, *self._customer_key_access()]))
         self._grant_identity("workspace", self.workspace.id, ("Contributor",))
         self.grant_people("workspace", self.workspace.id)
@@ -152,7 +158,7 @@ class Workspace(PlatformComponent):
         self, name: str, dependencies: WorkspaceDependencies, identity_access: Sequence[pulumi.Resource]
     ) -> machinelearningservices.Workspace:
         context, settings = self.context, self._settings
-        workspace_name = settings.name or context.names.workspace
+        workspace_name = self.azure_name
         return self.declare(
             machinelearningservices.Workspace,
             f"{name}-workspace",

@@ -21,6 +21,9 @@ APP_INSIGHTS = "azure-native:applicationinsights:Component"
 LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 LOCK = "azure-native:authorization:ManagementLockByScope"
+COMPUTE = "azure-native:machinelearningservices:Compute"
+DATASTORE = "azure-native:machinelearningservices:Datastore"
+BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 
 # Resources that hold data or state: protected in prod.
 STATEFUL = (STORAGE, KEY_VAULT, REGISTRY, WORKSPACE, LOG_ANALYTICS)
@@ -59,10 +62,19 @@ class Rule:
     reference: str
     compliant: Callable[[Mapping[str, Any]], bool]
     scope: Literal["all", "prod"] = "all"
+    # Which resources of the type the rule is about (e.g. clusters, not compute instances).
+    applies: Callable[[Mapping[str, Any]], bool] = lambda inputs: True
 
 
 def equals(path: str, expected: Any) -> Callable[[Mapping[str, Any]], bool]:
     return lambda inputs: input_at(inputs, path) == expected
+
+
+def compute_type(kind: str) -> Callable[[Mapping[str, Any]], bool]:
+    return equals("properties.computeType", kind)
+
+
+CLUSTER, INSTANCE = compute_type("AmlCompute"), compute_type("ComputeInstance")
 
 
 RULES: tuple[Rule, ...] = (
@@ -132,6 +144,29 @@ RULES: tuple[Rule, ...] = (
     Rule("registry-retention", REGISTRY, "untagged manifests are purged", "CKV_AZURE_167",
          equals("policies.retentionPolicy.status", "enabled"), "prod"),
     # Monitoring
+    # Compute (Azure Policy "Azure Machine Learning Computes should have local authentication methods
+    # disabled" and "... should be in a virtual network"; PSRule Azure.ML.*)
+    Rule("compute-local-auth-disabled", COMPUTE, "local (key, SSH credential) authentication off",
+         "CKV_AZURE_142, PSRule Azure.ML.DisableLocalAuth", equals("properties.disableLocalAuth", True)),
+    Rule("compute-no-public-ip", COMPUTE, "nodes have no public IP (they sit in the managed network)",
+         "Azure Policy: computes in a virtual network", equals("properties.properties.enableNodePublicIp", False)),
+    Rule("compute-cluster-ssh-closed", COMPUTE, "the SSH port is closed to the internet", "Azure ML security baseline",
+         equals("properties.properties.remoteLoginPortPublicAccess", "Disabled"), applies=CLUSTER),
+    Rule("compute-cluster-scales-to-zero", COMPUTE, "minimum node count 0", "CKV_AZURE_150",
+         equals("properties.properties.scaleSettings.minNodeCount", 0), "prod", applies=CLUSTER),
+    Rule("compute-instance-ssh-closed", COMPUTE, "SSH access disabled", "Azure ML security baseline",
+         equals("properties.properties.sshSettings.sshPublicAccess", "Disabled"), applies=INSTANCE),
+    Rule("compute-instance-idle-shutdown", COMPUTE, "idle shutdown set", "PSRule Azure.ML.ComputeIdleShutdown, Azure Policy",
+         lambda i: bool(input_at(i, "properties.properties.idleTimeBeforeShutdown")), applies=INSTANCE),
+    Rule("compute-instance-personal", COMPUTE, "assigned to one user, applications not shared", "Azure ML security baseline",
+         lambda i: input_at(i, "properties.properties.applicationSharingPolicy") == "Personal"
+         and bool(input_at(i, "properties.properties.personalComputeInstanceSettings.assignedUser.objectId")),
+         applies=INSTANCE),
+    # Data
+    Rule("datastore-identity-based", DATASTORE, "no stored credential: identity-based access", "Azure ML: identity-based data access",
+         equals("properties.credentials.credentialsType", "None")),
+    Rule("blob-container-private", BLOB_CONTAINER, "no anonymous access to the container", "CKV_AZURE_34",
+         equals("publicAccess", "None")),
     Rule("app-insights-workspace-based", APP_INSIGHTS, "workspace-based (Log Analytics) ingestion", "AVM",
          lambda i: input_at(i, "ingestionMode") == "LogAnalytics"
          and bool(input_at(i, "workspaceResourceId"))),
@@ -154,6 +189,7 @@ def check_resource(resource_type: str, inputs: Mapping[str, Any], environment: s
         for rule in RULES
         if rule.resource_type == resource_type
         and (rule.scope == "all" or environment == "prod")
+        and rule.applies(inputs)
         and not rule.compliant(inputs)
     ]
 

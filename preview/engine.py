@@ -221,6 +221,8 @@ def planned_resource(request, urn: str, aliases: list[str]) -> PlannedResource:
         aliases=aliases,
         replace_on_changes=sorted(request.replaceOnChanges),
         ignore_changes=sorted(request.ignoreChanges),
+        delete_before_replace=request.deleteBeforeReplace,
+        retain_on_delete=request.retainOnDelete,
     )
 
 

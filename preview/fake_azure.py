@@ -49,9 +49,19 @@ class FakeAzure(Mocks):
         self._stack_path = f"{project}/{stack}"  # auto-names differ per stack, as random ones would
         self._resource_group_locations: dict[str, str] = {}
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
+    # Data asset versions Azure already holds, by (workspace, name, version): their properties.
+    # Empty offline (nothing is deployed); tests put versions here to stand for a deployed stack.
+    published_data_versions: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def call(self, args: MockCallArgs) -> dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "azure-native:authorization:getClientConfig":
             return dict(CLIENT_CONFIG)
+        if args.token == "azure-native:machinelearningservices:getDataVersion":
+            key = (args.args["workspaceName"], args.args["name"], args.args["version"])
+            if key not in self.published_data_versions:
+                # As the provider reports a GET that found nothing.
+                return {}, [("version", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (data version {key})")]
+            return {"name": key[2], "properties": self.published_data_versions[key]}
         raise PreviewError(f"the offline preview has no fake for invoke {args.token} (add one in {__name__})")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:

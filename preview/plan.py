@@ -42,11 +42,18 @@ class PlannedResource:
     aliases: list[str]
     replace_on_changes: list[str]  # input paths whose change replaces the resource instead of updating it
     ignore_changes: list[str]  # input paths whose changes the engine ignores after creation
+    delete_before_replace: bool  # a replacement deletes the old resource first (its Azure name is fixed)
+    retain_on_delete: bool  # deleting it (or removing it from the program) leaves it in Azure
 
 
 _RESOURCE_FIELDS = fields(PlannedResource)
 # JSON keys of the PlannedResource fields whose names are not single words, as Pulumi spells them.
-_JSON_KEYS = {"replace_on_changes": "replaceOnChanges", "ignore_changes": "ignoreChanges"}
+_JSON_KEYS = {
+    "replace_on_changes": "replaceOnChanges",
+    "ignore_changes": "ignoreChanges",
+    "delete_before_replace": "deleteBeforeReplace",
+    "retain_on_delete": "retainOnDelete",
+}
 
 
 @dataclass(frozen=True)

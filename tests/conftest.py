@@ -52,3 +52,18 @@ def stack_config():
         return values
 
     return build
+
+
+# A person's compute instance, as a dev stack would declare one (the stack files declare none).
+INSTANCE_USER = "5d1e0f6a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
+INSTANCE = {"type": "instance", "user": {"objectId": INSTANCE_USER}, "schedule": {"stop": "0 19 * * 1-5"}}
+
+
+@pytest.fixture(scope="session")
+def instance_plan(stack_config):
+    """The dev plan with a compute instance `alice` for INSTANCE_USER."""
+    from preview.capture import capture_plan
+    from preview.stackfile import load_stack_config
+
+    config = {**load_stack_config("dev"), "azureml-platform:computes": {"alice": INSTANCE}}
+    return capture_plan("dev", config=config)

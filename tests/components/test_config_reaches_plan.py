@@ -10,7 +10,9 @@ batch is compared with the plan of its environment without any of its keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+
+from dataclasses import dataclass, field
 from types import NoneType, UnionType
 from typing import Annotated, Any, Callable, Mapping, Sequence, Union, get_args, get_origin
 
@@ -36,11 +38,16 @@ ROLE = "azure-native:authorization:RoleAssignment"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
 SLEEP = "time:index/sleep:Sleep"
+COMPUTE = "azure-native:machinelearningservices:Compute"
+DATASTORE = "azure-native:machinelearningservices:Datastore"
+DATA_CONTAINER = "azure-native:machinelearningservices:DataContainer"
+DATA_VERSION = "azure-native:machinelearningservices:DataVersion"
 
 # ARM types of role assignment scopes, as they appear in a scope's id.
 ON_WORKSPACE = "Microsoft.MachineLearningServices/workspaces"
 ON_STORAGE = "Microsoft.Storage/storageAccounts"
 ON_REGISTRY = "Microsoft.ContainerRegistry/registries"
+ON_LAKE = "Microsoft.Storage/storageAccounts/stlake/blobServices/default/containers"  # the read-only datastore "lake"
 ROLE_ID = BUILTIN_ROLES  # names to GUIDs; the GUIDs themselves are checked in test_security_literals.py
 
 DATA_SCIENTIST, PIPELINE, READER, GRANTEE = (
@@ -51,6 +58,8 @@ DATA_SCIENTIST, PIPELINE, READER, GRANTEE = (
 )
 STORAGE_RANGE, VAULT_RANGE, REGISTRY_RANGE = "203.0.113.0/24", "198.51.100.7", "192.0.2.0/28"
 CMK_VAULT = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-keys"
+LAKE_ACCOUNT = "/subscriptions/00000000-0000-4000-8000-000000000002/resourceGroups/rg-lake/providers/Microsoft.Storage/storageAccounts/stlake"
+OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CMK_KEY = "https://kv-keys.vault.azure.net/keys/aml/0123456789abcdef0123456789abcdef"
 
 
@@ -63,6 +72,28 @@ def at(resource_type: str, path: str) -> Callable[[Plan], Any]:
 
 def at_each(resource_types: Sequence[str], path: str) -> Callable[[Plan], Any]:
     return lambda plan: tuple(input_at(plan.one(t).inputs, path) for t in resource_types)
+
+
+def item(resource_type: str, name: str, path: str) -> Callable[[Plan], Any]:
+    """`path` of the resource with that logical name; None where the plan has none."""
+    def probe(plan: Plan) -> Any:
+        found = [r for r in plan.of_type(resource_type) if r.name == name]
+        return input_at(found[0].inputs, path) if found else None
+    return probe
+
+
+TRAINER = "compute-trainer"
+TRAINER_SETTINGS = "properties.properties"
+
+
+def schedule(plan: Plan) -> Any:
+    entries = item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.schedules.computeStartStop")(plan) or []
+    return {(e["action"], e["triggerType"], e["cron"]["expression"], e["cron"]["timeZone"], e["status"]) for e in entries}
+
+
+def lake_roles(plan: Plan) -> set:
+    """The roles granted on the lake datastore's container, whoever holds them."""
+    return {role_guid(g.inputs) for g in plan.of_type(ROLE) if g.inputs["scope"].endswith("/containers/raw")}
 
 
 def scope_type(scope: str) -> str:
@@ -158,6 +189,7 @@ class Key:
 class Batch:
     stack: str
     base: str  # the environment whose bare plan shows none of the batch's keys set
+    extra: Mapping[str, Any] = field(default_factory=dict)  # config the batch's keys need besides themselves
 
 
 # Three batches because some values exclude others: IP ranges need defaultAction Deny, a registry
@@ -167,6 +199,8 @@ BATCHES = {
     "staging": Batch("staging", base="staging"),
     "staging-allow": Batch("staging", base="staging"),
     "sandbox": Batch("sandbox", base="staging"),
+    # A compute instance's keys, on the item the cluster keys set in "staging".
+    "instance": Batch("staging", base="staging", extra={"computes": {"trainer": {"type": "instance"}}}),
 }
 
 
@@ -183,17 +217,23 @@ PERSONAS = {
         (ON_WORKSPACE, ROLE_ID["AzureML Data Scientist"]),
         (ON_STORAGE, ROLE_ID["Storage Blob Data Contributor"]),
         (ON_STORAGE, ROLE_ID["Storage File Data Privileged Contributor"]),
+        (ON_LAKE, ROLE_ID["Storage Blob Data Reader"]),
     }),
     "deliveryPipelines": persona(PIPELINE, "Group", "Nightly retraining", {
         (ON_WORKSPACE, ROLE_ID["AzureML Data Scientist"]),
         (ON_STORAGE, ROLE_ID["Storage Blob Data Contributor"]),
+        (ON_LAKE, ROLE_ID["Storage Blob Data Reader"]),
     }),
     "readers": persona(READER, "ServicePrincipal", "Audit", {
         (ON_WORKSPACE, ROLE_ID["Reader"]),
         (ON_STORAGE, ROLE_ID["Storage Blob Data Reader"]),
         (ON_STORAGE, ROLE_ID["Storage File Data Privileged Reader"]),
+        (ON_LAKE, ROLE_ID["Storage Blob Data Reader"]),
     }),
 }
+
+SCHEDULE = {("Start", "Cron", "0 8 * * 1-5", "W. Europe Standard Time", "Enabled"), ("Stop", "Cron", "0 19 * * 1-5", "W. Europe Standard Time", "Enabled")}
+SALES_URI = "azureml://subscriptions/00000000-0000-4000-8000-000000000001/resourcegroups/rg-shared-ml/workspaces/mlw-vision-2/datastores/lake/paths/sales/2024/"
 
 KEYS: dict[str, Key] = {
     "environment": Key("dev", environment, ("dev", "Standard_LRS"), ("prod", "Standard_ZRS"), batch="sandbox"),
@@ -221,7 +261,7 @@ KEYS: dict[str, Key] = {
     "workspace.isolationMode": Key("Disabled", managed_network, ("Disabled", None), ("AllowOnlyApprovedOutbound", True),
                                    batch="staging-allow"),
     "workspace.hbi": Key(False, at(WORKSPACE, "hbiWorkspace"), False, True),
-    "workspace.imageBuildCompute": Key("gpu-builder", at(WORKSPACE, "imageBuildCompute"), "gpu-builder", "image-builder"),
+    "workspace.imageBuildCompute": Key("trainer", at(WORKSPACE, "imageBuildCompute"), "trainer", "image-builder"),
     "workspace.customerManagedKey.keyVaultId": Key(CMK_VAULT, at(WORKSPACE, "encryption.keyVaultProperties.keyVaultArmId"),
                                                    CMK_VAULT, None),
     "workspace.customerManagedKey.keyUri": Key(CMK_KEY, at(WORKSPACE, "encryption.keyVaultProperties.keyIdentifier"),
@@ -264,9 +304,47 @@ KEYS: dict[str, Key] = {
     "monitoring.publicNetworkAccessForQuery": Key(
         "Disabled", at_each((LOG_ANALYTICS, APP_INSIGHTS), "publicNetworkAccessForQuery"),
         ("Disabled", "Disabled"), ("Enabled", "Enabled")),
+    # A cluster "trainer" (staging batch), then an instance of that name (instance batch).
+    "computes.*.type": Key("cluster", item(COMPUTE, TRAINER, "properties.computeType"), "AmlCompute", None),
+    "computes.*.vmSize": Key("Standard_E4ds_v4", item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.vmSize"), "Standard_E4ds_v4", None),
+    "computes.*.priority": Key("LowPriority", item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.vmPriority"), "LowPriority", None),
+    "computes.*.minNodes": Key(1, item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.scaleSettings.minNodeCount"), 1, None),
+    "computes.*.maxNodes": Key(8, item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.scaleSettings.maxNodeCount"), 8, None),
+    "computes.*.idleSecondsBeforeScaleDown": Key(
+        300, item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.scaleSettings.nodeIdleTimeBeforeScaleDown"), "PT5M", None),
+    "computes.*.description": Key("Training", item(COMPUTE, TRAINER, "properties.description"), "Training", None),
+    "computes.*.user.objectId": Key(DATA_SCIENTIST, item(
+        COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.personalComputeInstanceSettings.assignedUser.objectId"), DATA_SCIENTIST, None,
+        batch="instance"),
+    "computes.*.user.tenantId": Key(OTHER_TENANT, item(
+        COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.personalComputeInstanceSettings.assignedUser.tenantId"), OTHER_TENANT, None,
+        batch="instance"),
+    "computes.*.idleMinutesBeforeShutdown": Key(
+        30, item(COMPUTE, TRAINER, f"{TRAINER_SETTINGS}.idleTimeBeforeShutdown"), "PT30M", None, batch="instance"),
+    "computes.*.schedule.start": Key("0 8 * * 1-5", schedule, SCHEDULE, set(), batch="instance"),
+    "computes.*.schedule.stop": Key("0 19 * * 1-5", schedule, SCHEDULE, set(), batch="instance"),
+    "computes.*.schedule.timeZone": Key("W. Europe Standard Time", schedule, SCHEDULE, set(), batch="instance"),
+    # A datastore "lake" on another account, and a data asset "sales" on it.
+    "datastores.*.type": Key("adlsGen2", item(DATASTORE, "data-lake", "properties.datastoreType"), "AzureDataLakeGen2", None),
+    "datastores.*.container": Key("raw", item(DATASTORE, "data-lake", "properties.filesystem"), "raw", None),
+    "datastores.*.storageAccountId": Key(LAKE_ACCOUNT, item(DATASTORE, "data-lake", "properties.accountName"), "stlake", None),
+    "datastores.*.access": Key("readOnly", lake_roles, {ROLE_ID["Storage Blob Data Reader"]}, set()),
+    "datastores.*.description": Key("Raw lake", item(DATASTORE, "data-lake", "properties.description"), "Raw lake", None),
+    "dataAssets.*.type": Key("uri_folder", item(DATA_CONTAINER, "data-asset-sales", "properties.dataType"), "uri_folder", None),
+    "dataAssets.*.description": Key("Sales", item(DATA_CONTAINER, "data-asset-sales", "properties.description"), "Sales", None),
+    "dataAssets.*.tags": Key({"domain": "sales"}, item(DATA_CONTAINER, "data-asset-sales", "properties.tags"),
+                             {"domain": "sales"}, None),
+    "dataAssets.*.versions.*.datastore": Key(
+        "lake", item(DATA_VERSION, "data-asset-sales-3", "properties.dataUri"), SALES_URI, None),
+    "dataAssets.*.versions.*.path": Key(
+        "sales/2024/", item(DATA_VERSION, "data-asset-sales-3", "properties.dataUri"), SALES_URI, None),
+    "dataAssets.*.versions.*.description": Key(
+        "2024 sales", item(DATA_VERSION, "data-asset-sales-3", "properties.description"), "2024 sales", None),
+    "dataAssets.*.versions.*.archived": Key(True, item(DATA_VERSION, "data-asset-sales-3", "properties.isArchived"), True, None),
 }
 
-# What each environment's defaults show in a bare config's plan, by key (probes as in KEYS).
+IRIS_URI = "azureml://subscriptions/00000000-0000-4000-8000-000000000001/resourcegroups/rg-mlp-dev/workspaces/mlw-mlp-dev/datastores/training_data/paths/samples/iris.csv"
+# What each environment's defaults show in a bare config's plan, by key (probes as in KEYS, or ENVIRONMENT_PROBES).
 ENVIRONMENT_DEFAULTS_SEEN = {
     ("staging", "lock"): [],
     ("staging", "protect"): {False},
@@ -291,6 +369,24 @@ ENVIRONMENT_DEFAULTS_SEEN = {
     ("dev", "monitoring.retentionDays"): 30,
     ("dev", "monitoring.dailyQuotaGb"): 1,
     ("dev", "monitoring.localAuth"): False,
+    ("dev", "computes.image-builder"): ["compute-cpu"],
+    ("dev", "computes.*.priority"): "LowPriority",
+    ("dev", "computes.*.idleSecondsBeforeScaleDown"): "PT10M",
+    ("dev", "dataAssets.iris.type"): "uri_file",
+    ("dev", "dataAssets.iris.description"): "Fisher's iris flowers: the sample the example training job reads",
+    ("dev", "dataAssets.iris.versions.1.datastore"): IRIS_URI,
+    ("dev", "dataAssets.iris.versions.1.path"): IRIS_URI,
+}
+IRIS_VERSION = "data-asset-iris-1"
+# Probes for environment defaults of map items, which KEYS probes on other items.
+ENVIRONMENT_PROBES = {
+    "computes.image-builder": lambda plan: sorted(r.name for r in plan.of_type(COMPUTE)),
+    "computes.*.priority": item(COMPUTE, "compute-cpu", f"{TRAINER_SETTINGS}.vmPriority"),
+    "computes.*.idleSecondsBeforeScaleDown": item(COMPUTE, "compute-cpu", f"{TRAINER_SETTINGS}.scaleSettings.nodeIdleTimeBeforeScaleDown"),
+    "dataAssets.iris.type": item(DATA_VERSION, IRIS_VERSION, "properties.dataType"),
+    "dataAssets.iris.description": item(DATA_CONTAINER, "data-asset-iris", "properties.description"),
+    "dataAssets.iris.versions.1.datastore": item(DATA_VERSION, IRIS_VERSION, "properties.dataUri"),
+    "dataAssets.iris.versions.1.path": item(DATA_VERSION, IRIS_VERSION, "properties.dataUri"),
 }
 
 
@@ -360,17 +456,23 @@ def environment_default_leaves(section: type[Section] = StackConfig, path: str =
 # --- plans --------------------------------------------------------------------------------------
 
 
+# The item a `*` stands for in a map of the config (in a list it is the first item).
+MAP_ITEMS = {"computes": "trainer", "datastores": "lake", "dataAssets": "sales", "versions": "3"}
+
+
 def with_value(tree: dict, path: str, value: Any) -> None:
-    """Set `path` in a stack-config tree; `*` is the first item of a list."""
+    """Set `path` in a stack-config tree; `*` is the first item of a list, or MAP_ITEMS' item of a map."""
     *parents, leaf = path.split(".")
     node: Any = tree
-    for part, following in zip(parents, [*parents[1:], leaf]):
-        if part == "*":
+    for previous, part, following in zip(["", *parents], parents, [*parents[1:], leaf]):
+        if part == "*" and previous in MAP_ITEMS:
+            node = node.setdefault(MAP_ITEMS[previous], {})
+        elif part == "*":
             if not node:
                 node.append({})
             node = node[0]
         else:
-            node = node.setdefault(part, [] if following == "*" else {})
+            node = node.setdefault(part, [] if following == "*" and part not in MAP_ITEMS else {})
     if leaf == "*":
         raise ValueError(f"{path}: a list of plain values is one key, not one per item")
     node[leaf] = value
@@ -381,7 +483,7 @@ def bare_config() -> dict[str, Any]:
 
 
 def batch_config(batch: str) -> dict[str, Any]:
-    config = bare_config()
+    config = {**bare_config(), **copy.deepcopy(dict(BATCHES[batch].extra))}
     for path, key in KEYS.items():
         if key.batch == batch:
             with_value(config, path, key.value)
@@ -429,7 +531,8 @@ def test_each_model_default_shows_in_prods_plan(path, plans):
 
 @pytest.mark.parametrize(("environment", "path"), ENVIRONMENT_DEFAULTS_SEEN)
 def test_each_environment_default_shows_in_its_plan(environment, path, plans):
-    assert KEYS[path].probe(plans[f"bare:{environment}"]) == ENVIRONMENT_DEFAULTS_SEEN[environment, path]
+    probe = ENVIRONMENT_PROBES.get(path) or KEYS[path].probe
+    assert probe(plans[f"bare:{environment}"]) == ENVIRONMENT_DEFAULTS_SEEN[environment, path]
 
 
 def test_a_batch_sets_each_key_once_and_names_a_known_batch():

@@ -42,8 +42,12 @@ COMPONENT = {
     BLOB_SERVICE: "azureml-platform:storage:Storage",
     KEY_VAULT: "azureml-platform:keyvault:KeyVault",
     REGISTRY: "azureml-platform:containerregistry:ContainerRegistry",
-    IDENTITY: "azureml-platform:workspace:Workspace",
+    (IDENTITY, "ml-identity"): "azureml-platform:workspace:Workspace",
     WORKSPACE: "azureml-platform:workspace:Workspace",
+    (IDENTITY, "compute-identity"): "azureml-platform:compute:Compute",
+    (f"{NS}:machinelearningservices:Compute", "compute-cpu"): "azureml-platform:compute:Compute",
+    f"{NS}:machinelearningservices:Datastore": "azureml-platform:data:Data",
+    f"{NS}:storage:BlobContainer": "azureml-platform:data:Data",
 }
 URNS_BEFORE_SPLIT = json.loads((Path(__file__).parent / "urns_before_split.json").read_text())
 
@@ -55,21 +59,26 @@ REMOVED_ON_PURPOSE = {
 }
 
 
+def one(plan, key):
+    """The resource COMPONENT's key names: a type with one resource, or (type, logical name)."""
+    return plan.one(*key) if isinstance(key, tuple) else plan.one(key)
+
+
 def urn_type(urn: str) -> str:
     return urn.split("::")[-2].rsplit("$", 1)[-1]
 
 
 def test_each_stack_plans_the_whole_platform(plan):
-    for resource_type in COMPONENT:
-        plan.one(resource_type)
+    for key in COMPONENT:
+        one(plan, key)
     for component_type in set(COMPONENT.values()):
         plan.one(component_type)
 
 
 def test_components_parent_their_children(plan):
     """Every Azure resource sits in the component of its concern; extensions sit beside their target."""
-    for resource_type, component_type in COMPONENT.items():
-        assert plan.by_urn(plan.one(resource_type).parent).type == component_type, resource_type
+    for key, component_type in COMPONENT.items():
+        assert plan.by_urn(one(plan, key).parent).type == component_type, key
     for resource in plan.resources:
         if resource.custom:
             assert resource.parent and not plan.by_urn(resource.parent).custom, resource.name
@@ -112,7 +121,7 @@ def test_workspace_links_its_four_dependencies_by_arm_id(plan):
 
 
 def test_workspace_runs_as_its_user_assigned_identity(plan):
-    workspace, identity = plan.one(WORKSPACE).inputs, plan.one(IDENTITY).inputs
+    workspace, identity = plan.one(WORKSPACE).inputs, plan.one(IDENTITY, "ml-identity").inputs
     identity_id = workspace["primaryUserAssignedIdentity"]
     assert identity_id.endswith(f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identity['resourceName']}")
     assert workspace["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [identity_id]}
@@ -168,8 +177,8 @@ def test_role_ids_are_the_verified_builtin_guids():
 
 def test_workspace_is_created_after_its_dependencies_and_identity_access(plan):
     workspace = plan.one(WORKSPACE)
-    for resource_type in (STORAGE, KEY_VAULT, REGISTRY, APP_INSIGHTS, IDENTITY):
-        assert plan.depends_on(workspace, plan.one(resource_type)), resource_type
+    for key in (STORAGE, KEY_VAULT, REGISTRY, APP_INSIGHTS, (IDENTITY, "ml-identity")):
+        assert plan.depends_on(workspace, one(plan, key)), key
     principal = plan.outputs["workspace"]["identityPrincipalId"]
     before = [r for r in plan.of_type(ROLE) if r.inputs.get("principalId") == principal and not r.inputs["scope"].endswith(
         workspace.inputs["workspaceName"])]
@@ -181,7 +190,7 @@ def test_workspace_is_created_after_its_dependencies_and_identity_access(plan):
     assert wait.inputs["triggers"] == {"principalId": principal}
     for grant in before:
         assert plan.depends_on(wait, grant), grant.name
-        assert plan.depends_on(grant, plan.one(IDENTITY)), grant.name
+        assert plan.depends_on(grant, plan.one(IDENTITY, "ml-identity")), grant.name
 
 
 def test_the_wait_can_be_tuned_or_left_out(stack_config):
@@ -197,10 +206,11 @@ def test_the_wait_can_be_tuned_or_left_out(stack_config):
 
 
 def test_no_needless_ordering(plan):
-    """Explicit dependencies serialize `pulumi up`: only the wait before the workspace waits for grants."""
+    """Explicit dependencies serialize `pulumi up`: only the wait before the workspace and the
+    datastores (identity-based: nothing reads them before their identities' data roles) wait for grants."""
     for resource in plan.resources:
         waits_for_grants = [d for d in resource.dependencies if plan.by_urn(d).type == ROLE]
-        if resource.type != SLEEP:
+        if resource.type not in (SLEEP, f"{NS}:machinelearningservices:Datastore"):
             assert waits_for_grants == [], resource.name
     storage = plan.one(STORAGE)
     assert not plan.depends_on(storage, plan.one(KEY_VAULT))

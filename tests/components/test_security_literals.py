@@ -222,6 +222,7 @@ def by_tests(*names: str) -> tuple[str, ...]:
     return tuple(f"test {name}" for name in names)
 
 
+COMPUTE_TESTS, DATA_TESTS = "components/test_compute.py::", "components/test_data.py::"
 PLATFORM, REACHES, HERE = "components/test_platform.py::", "components/test_config_reaches_plan.py::", "components/test_security_literals.py::"
 URN = by_tests(f"{PLATFORM}test_no_resource_changes_its_urn")
 SINCE_THE_SPLIT = by_tests(f"{HERE}test_moved_resources_keep_the_urns_they_have_had_since_the_split")
@@ -239,6 +240,17 @@ WAIT = by_tests(f"{PLATFORM}test_workspace_is_created_after_its_dependencies_and
 CONFIG_SECRETS = by_tests("components/test_config.py::test_errors_never_show_a_secret_keys_value")
 PREMIUM_ONLY = by_tests("components/test_config.py::test_premium_only_registry_features_are_refused_on_basic")
 NEAR_MISS = by_tests("components/test_config.py::test_a_near_miss_of_the_namespace_is_refused_naming_the_key")
+DATA_ON_LAKE = by_tests("components/test_data.py::test_a_datastore_on_another_account_is_referenced_and_granted_on_its_container") + KEY_REACHES
+CLUSTERS = by_tests("components/test_compute.py::test_clusters_run_as_the_compute_identity_without_public_ip_ssh_or_keys")
+INSTANCE = by_tests("components/test_compute.py::test_a_compute_instance_belongs_to_its_user")
+REPLACED = by_tests("components/test_compute.py::test_changes_azure_cannot_make_in_place_are_replacements")
+BAD_COMPUTE = by_tests("components/test_compute.py::test_bad_compute_config_is_refused_naming_the_key")
+BAD_DATA = by_tests("components/test_data.py::test_bad_data_config_is_refused_naming_the_key")
+TRAINING_DATA = by_tests("components/test_data.py::test_training_data_is_an_identity_based_datastore_on_a_private_container")
+IRIS = by_tests("components/test_data.py::test_dev_declares_the_iris_sample_as_an_immutable_version_that_stays_in_azure")
+PUBLISHED = by_tests("components/test_data.py::test_a_published_version_with_another_path_stops_the_preview",
+                     "components/test_data.py::test_a_published_version_unchanged_passes",
+                     "components/test_data.py::test_a_published_version_of_another_type_stops_the_preview")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
 
 ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
@@ -248,7 +260,12 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "RoleAssignmentConfig.scope": by_tests(
             f"{PLATFORM}test_a_grant_both_a_persona_and_an_explicit_entry_give_is_made_once"),
         # A grant's logical name and the seed of its Azure name.
-        "people_role_assignments: key = f'{principal_id}…{role_id}'": URN,
+        "_assignment: return RoleAssignment(principal_id, role_id, principal_type, f'{principal_id}…{role_id}', description)": URN,
+        "DATA_ROLES": DATA_ON_LAKE,
+        "PERSONA_DATA_ACCESS": DATA_ON_LAKE,
+        "external_data_assignments: role = DATA_ROLES['…' if '…' in (access, PERSONA_DATA_ACCESS[persona]) else '…']": DATA_ON_LAKE,
+        "persona_members: members['…'] += tuple((Principal(principal_id=user, principal_type='…', description='…') for user in instance_users))":
+            by_tests("components/test_compute.py::test_the_instance_user_can_work_on_it"),
     },
     "base.py": {
         "cls[2]": IDENTITY_GRANTS,  # the identity's grants are to a ServicePrincipal
@@ -279,6 +296,11 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "StackConfig.diagnostics": MODEL_DEFAULT + FLOOR,
         "StackConfig.environment_defaults": ENVIRONMENT_DEFAULTS,
         "StackConfig.prod_floor": FLOOR,
+        "StackConfig.computes": MODEL_DEFAULT + by_tests("components/test_compute.py::test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
+        "StackConfig._image_build_compute_exists: clusters = '…'.join((key for key, c in self.computes.items() if isinstance(c, ClusterConfig))) or '…'":
+            by_tests("components/test_compute.py::test_the_image_build_compute_must_be_a_declared_cluster"),
+        "StackConfig._datastores_valid: settings.datastore not in self.datastores and settings.datastore != '…'":
+            BAD_DATA + by_tests("components/test_data.py::test_data_on_the_system_blob_store_needs_no_datastore"),
         "StackConfig._closed_registry_needs_build_compute: closed = self.container_registry.network.public_network_access == '…'":
             by_tests("components/test_config.py::test_bad_input_is_refused_with_a_message_naming_the_key"),
         # Reading the stack config: the environment and every key of the namespace reach the model.
@@ -295,6 +317,104 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_without_secret_values: about_secret = re.compile(f\"…{'…'.join(map(re.escape, secret_keys))}…\")": CONFIG_SECRETS,
         "_without_secret_values: return '…'.join((_QUOTED_VALUE.sub('…', line) if about_secret.match(line) else line for line in message.splitlines()))":
             CONFIG_SECRETS,
+    },
+    "compute.py": {
+        "COMPUTE_IDENTITY_ROLES": by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
+        "INSTANCE_IDENTITY_ROLES": by_tests(f"{COMPUTE_TESTS}test_instances_mount_the_file_share_as_the_instance_identity"),
+        "REPLACED_ON_CHANGE": REPLACED,
+        "INSTANCE_SET_AT_CREATION": REPLACED,
+        "Compute.delete_before_replace": REPLACED,
+        "IDLE_SHUTDOWN_MINUTES": BAD_COMPUTE + rule("compute-instance-idle-shutdown"),
+        "DEFAULT_COMPUTES": by_tests(f"{COMPUTE_TESTS}test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
+        "IMAGE_BUILDER": by_tests(f"{COMPUTE_TESTS}test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder",
+                                  f"{COMPUTE_TESTS}test_cluster_settings_per_environment"),
+        "ClusterConfig.vm_size": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.priority": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.min_nodes": rule("compute-cluster-scales-to-zero") + CLUSTERS,
+        "ClusterConfig.min_nodes:ge": BAD_COMPUTE,
+        "ClusterConfig.max_nodes": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.max_nodes:ge": BAD_COMPUTE,
+        "ClusterConfig.idle_seconds_before_scale_down": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.idle_seconds_before_scale_down:ge": BAD_COMPUTE,
+        "ClusterConfig.environment_defaults": ENVIRONMENT_DEFAULTS + by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment"),
+        "ClusterConfig.prod_floor": FLOOR + by_tests(f"{COMPUTE_TESTS}test_prod_clusters_scale_to_zero"),
+        "ComputeInstanceConfig.vm_size": KEY_REACHES,
+        "ComputeInstanceConfig.idle_minutes_before_shutdown": INSTANCE + rule("compute-instance-idle-shutdown"),
+        "ComputeInstanceConfig.idle_minutes_before_shutdown:ge": BAD_COMPUTE,
+        "ComputeInstanceConfig.idle_minutes_before_shutdown:le": BAD_COMPUTE,
+        "InstanceSchedule.time_zone": INSTANCE + KEY_REACHES,
+        "Compute.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        "Compute.__init__: UserAssignedIdentity.resource_name_": CLUSTERS,
+        "Compute.__init__: self._grant[0]": by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
+        "Compute._grant: scopes = {'…': self._dependencies.storage_account, '…': self._dependencies.container_registry}":
+            by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
+        "Compute._compute: compute_name, properties = (context.names.instance('…', key), self._instance(settings))": INSTANCE,
+        "ml.AmlComputeArgs.compute_type": CLUSTERS,
+        "ml.AmlComputeArgs.disable_local_auth": rule("compute-local-auth-disabled") + CLUSTERS,
+        "ml.AmlComputePropertiesArgs.os_type": CLUSTERS,
+        "ml.AmlComputePropertiesArgs.remote_login_port_public_access": rule("compute-cluster-ssh-closed") + CLUSTERS,
+        "ml.ComputeInstanceArgs.compute_type": INSTANCE,
+        "ml.ComputeInstanceArgs.disable_local_auth": rule("compute-local-auth-disabled") + INSTANCE,
+        "ml.ComputeInstancePropertiesArgs.application_sharing_policy": rule("compute-instance-personal") + INSTANCE,
+        "ml.ComputeInstancePropertiesArgs.compute_instance_authorization_type": INSTANCE,
+        "ml.ComputeInstancePropertiesArgs.idle_time_before_shutdown": rule("compute-instance-idle-shutdown") + INSTANCE,
+        "ml.ComputeInstanceSshSettingsArgs.ssh_public_access": rule("compute-instance-ssh-closed") + INSTANCE,
+        "ml.ComputeStartStopScheduleArgs.status": INSTANCE,
+        "ml.ComputeStartStopScheduleArgs.trigger_type": INSTANCE,
+        "ml.ManagedServiceIdentityArgs.type": CLUSTERS + INSTANCE,
+        "_schedules: actions = {'…': schedule.start, '…': schedule.stop}": INSTANCE + KEY_REACHES,
+        "iso_duration: hours, rest = divmod(seconds, ...)": INSTANCE + KEY_REACHES,
+        "iso_duration: minutes, seconds = divmod(rest, ...)": INSTANCE + KEY_REACHES,
+        "iso_duration: parts = [f'{value}{unit}' for value, unit in ((hours, '…'), (minutes, '…'), (seconds, '…')) if value]":
+            INSTANCE + KEY_REACHES,
+        "iso_duration: return '…' + ('…'.join(parts) or '…')": INSTANCE + KEY_REACHES,
+        "self.assign_roles[0]": by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
+    },
+    "data.py": {
+        "BlobContainer.public_access": rule("blob-container-private") + TRAINING_DATA,
+        "BlobContainer.stateful": TRAINING_DATA,
+        "ml.NoneDatastoreCredentialsArgs.credentials_type": rule("datastore-identity-based") + TRAINING_DATA,
+        "ml.AzureBlobDatastoreArgs.datastore_type": TRAINING_DATA,
+        "ml.AzureDataLakeGen2DatastoreArgs.datastore_type": DATA_ON_LAKE,
+        "Data._datastore: common = dict(credentials=credentials, account_name=account_name, subscription_id=subscription_id, "
+        "resource_group=resource_group, endpoint='…', protocol='…', description=store.description, "
+        "service_data_access_auth_identity='…')": TRAINING_DATA,
+        "Data._datastore: properties = ml.AzureBlobDatastoreArgs(datastore_type='…', container_name=container, **common) "
+        "if store.type == '…' else ml.AzureDataLakeGen2DatastoreArgs(datastore_type='…', filesystem=container, **common)":
+            TRAINING_DATA + DATA_ON_LAKE,
+        "Data._datastore: _, subscription_id, _, resource_group, *_, account_name = store.storage_account_id.strip('…').split('…')":
+            DATA_ON_LAKE,
+        "Data._grant_external: preview = RoleAssignment.for_identity(dependencies.workspace_principal_id, DATA_ROLES['…'], '…')":
+            DATA_ON_LAKE,
+        "Data._grant_external: jobs = RoleAssignment.for_identity(dependencies.compute_principal_id, DATA_ROLES[store.access], '…')":
+            DATA_ON_LAKE,
+        "Data._grant_external: self.assign_roles[0]": DATA_ON_LAKE,
+        "self._grant_external[1]": DATA_ON_LAKE,
+        "DataContainer.retain_on_delete": IRIS,
+        "DataVersion.retain_on_delete": IRIS,
+        "IMMUTABLE_VERSION_INPUTS": IRIS,
+        "DataVersionConfig.archived": IRIS + KEY_REACHES,
+        "DatastoreConfig.type": TRAINING_DATA + KEY_REACHES,
+        "DatastoreConfig.access": DATA_ON_LAKE,
+        "DatastoreConfig._adls_is_external: self.type == '…' and self.storage_account_id is None": BAD_DATA,
+        "DataAssetConfig.versions:min_length": BAD_DATA,
+        "SYSTEM_DATASTORES": BAD_DATA,
+        "DEFAULT_DATASTORES": TRAINING_DATA,
+        "DEV_DATA_ASSETS": IRIS + ENVIRONMENT_DEFAULTS,
+        "container_name: return store.container or key.replace('…', '…')": TRAINING_DATA,
+        "data_uri: return f'…{subscription_id}…{resource_group}…{workspace}…{datastore}…{path}'": IRIS + PUBLISHED,
+        "_DATASTORE_PATH": PUBLISHED,
+        "_location: match = _DATASTORE_PATH.fullmatch(uri or '…')": PUBLISHED,
+        "_location: return (match.group(...).lower(), match.group(...)) if match else None": PUBLISHED,
+        "Data._refuse_changed_version: published is None or (_location(published.get('…')), published.get('…')) == (_location(uri), data_type)":
+            PUBLISHED,
+        "published_version: properties = {'…': getattr(properties, '…', None), '…': getattr(properties, '…', None)}": PUBLISHED,
+        "published_version: return {'…': properties.get('…'), '…': properties.get('…')}": PUBLISHED,
+        "_NOT_FOUND": PUBLISHED + IRIS,
+        "_next_version: return str(int(version) + ...) if version.isdigit() else f'{version}…'": PUBLISHED,
+        "pulumi.RunError[0]": PUBLISHED,
+        "_VERSION_ARGS": IRIS + DATA_ON_LAKE,
+        "Data.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
     },
     "container_registry.py": {
         "Registry.stateful": rule("protect"),
@@ -448,10 +568,34 @@ NAME_ONLY = "a name or description Azure shows; no access or protection depends 
 OUTPUTS = "stack output names for tools (test_outputs_give_tools_what_they_need holds those tools read)"
 
 NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
+    "compute.py": {
+        "ClusterConfig.description:max_length": AZURES_RANGE,
+        "ComputeInstanceConfig.description:max_length": AZURES_RANGE,
+        "ClusterConfig.min_nodes:le": AZURES_RANGE,
+        "ClusterConfig.max_nodes:le": AZURES_RANGE,
+        "ClusterConfig.idle_seconds_before_scale_down:le": AZURES_RANGE,
+        "Compute.__init__: UserAssignedIdentity[1]": "the logical name of the compute identity",
+        "Compute[1]": "the logical name of a compute",
+        "self.assign_roles[2]": NAME_ONLY,
+        "self.finish[0]": OUTPUTS,
+    },
+    "data.py": {
+        "BlobContainer[1]": "the logical name of a datastore's container",
+        "Datastore[1]": "the logical name of a datastore",
+        "DataContainer[1]": "the logical name of a data asset",
+        "DataVersion[1]": "the logical name of a data version",
+        "DatastoreConfig.description:max_length": AZURES_RANGE,
+        "DataAssetConfig.description:max_length": AZURES_RANGE,
+        "DataAssetConfig.tags:max_length": AZURES_RANGE,
+        "DataVersionConfig.description:max_length": AZURES_RANGE,
+        "Data._asset: return {'…': key, '…': container.id, '…': asset.type, '…': versions}": OUTPUTS,
+        "Data._asset: versions[version] = {'…': uri, '…': f'…{key}…{version}', '…': settings.archived}": OUTPUTS,
+        "self.finish[0]": OUTPUTS,
+    },
     "access.py": {
         "Principal.description:max_length": AZURES_RANGE,
+        "_description: return principal.description or f'…{PersonasConfig.model_fields[persona].alias}'": NAME_ONLY,
         "RoleAssignmentConfig.description:max_length": AZURES_RANGE,
-        "people_role_assignments: description = principal.description or f'…{PersonasConfig.model_fields[persona].alias}'": NAME_ONLY,
     },
     "base.py": {
         "monitor.DiagnosticSetting.name": NAME_ONLY,
@@ -464,6 +608,10 @@ NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
             "argument names (resource_group_name, location, tags): a wrong one fails every capture",
     },
     "config.py": {
+        "StackConfig._datastores_valid: known = '…'.join([*self.datastores, '…'])": "the error message's list of datastores",
+        "StackConfig.computes:validate_default": "pydantic builds the default items as models",
+        "StackConfig.datastores:validate_default": "pydantic builds the default items as models",
+        "_valid: return ...": "whether a derived container name is valid, asserted as an error by test_bad_data_config_is_refused_naming_the_key",
         "StackConfig.tags:max_length": AZURES_RANGE,
         "_misplaced_keys: problems.append(f'{key}…{namespace}…{PROJECT}…{name}…')": "the error message",
     },

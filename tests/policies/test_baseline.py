@@ -40,6 +40,15 @@ WEAKENED = {
     "registry-public-network-disabled": ("publicNetworkAccess", "Enabled"),
     "registry-zone-redundant": ("zoneRedundancy", "Disabled"),
     "registry-retention": ("policies.retentionPolicy.status", "disabled"),
+    "compute-local-auth-disabled": ("properties.disableLocalAuth", False),
+    "compute-no-public-ip": ("properties.properties.enableNodePublicIp", True),
+    "compute-cluster-ssh-closed": ("properties.properties.remoteLoginPortPublicAccess", "NotSpecified"),
+    "compute-cluster-scales-to-zero": ("properties.properties.scaleSettings.minNodeCount", 1),
+    "compute-instance-ssh-closed": ("properties.properties.sshSettings.sshPublicAccess", "Enabled"),
+    "compute-instance-idle-shutdown": ("properties.properties.idleTimeBeforeShutdown", None),
+    "compute-instance-personal": ("properties.properties.applicationSharingPolicy", "Shared"),
+    "datastore-identity-based": ("properties.credentials.credentialsType", "AccountKey"),
+    "blob-container-private": ("publicAccess", "Container"),
     "app-insights-workspace-based": ("ingestionMode", "ApplicationInsights"),
     "app-insights-no-local-auth": ("disableLocalAuth", False),
 }
@@ -96,11 +105,28 @@ def test_dev_deviates_from_prod_only_where_documented(stack_plans):
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
-def test_each_rule_fires_when_its_setting_is_weakened(rule, stack_plans):
-    resource = stack_plans["prod"].one(rule.resource_type)
-    assert rule not in check_resource(rule.resource_type, resource.inputs, "prod")
-    weakened = weaken(resource.inputs, *WEAKENED[rule.id])
-    assert rule in check_resource(rule.resource_type, weakened, "prod")
+def test_each_rule_fires_when_its_setting_is_weakened(rule, stack_plans, instance_plan):
+    """On each resource the rule is about: in prod's plan, or (compute instances) a dev plan with one."""
+    plan = stack_plans["prod"] if any(rule.applies(r.inputs) for r in stack_plans["prod"].of_type(rule.resource_type)) else instance_plan
+    targets = [r for r in plan.of_type(rule.resource_type) if rule.applies(r.inputs)]
+    assert targets
+    for resource in targets:
+        assert rule not in check_resource(rule.resource_type, resource.inputs, "prod")
+        weakened = weaken(resource.inputs, *WEAKENED[rule.id])
+        assert rule in check_resource(rule.resource_type, weakened, "prod")
+
+
+def test_compute_rules_hold_on_a_compute_instance(instance_plan):
+    assert check_plan(instance_plan.resources, "dev") == []
+
+
+def test_rules_about_one_kind_of_compute_leave_the_other_alone(instance_plan):
+    cluster = instance_plan.one("azure-native:machinelearningservices:Compute", "compute-cpu").inputs
+    instance = instance_plan.one("azure-native:machinelearningservices:Compute", "compute-alice").inputs
+    scales = next(rule for rule in RULES if rule.id == "compute-cluster-scales-to-zero")
+    idle = next(rule for rule in RULES if rule.id == "compute-instance-idle-shutdown")
+    assert scales not in check_resource(scales.resource_type, instance, "prod")
+    assert idle not in check_resource(idle.resource_type, cluster, "prod")
 
 
 @pytest.mark.parametrize("resource_type", LOCKED)

@@ -34,6 +34,7 @@ BELOW_FLOOR = {
     "containerRegistry.zoneRedundancy": {"containerRegistry": {"zoneRedundancy": False}},
     "containerRegistry.untaggedRetentionDays": {"containerRegistry": {"untaggedRetentionDays": 0}},
     "monitoring.localAuth": {"monitoring": {"localAuth": True}},
+    "computes.*.minNodes": {"computes": {"cpu": {"minNodes": 1}}},
     "lock": {"lock": "None"},
     "protect": {"protect": False},
     "diagnostics": {"diagnostics": False},
@@ -51,12 +52,22 @@ def at_the_floor() -> dict:
     """Every floor entry at the weakest value it accepts."""
     overrides: dict = {}
     for path, floor in FLOOR.items():
-        *parents, leaf = path.split(".")
-        node = overrides
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = floor.requirement.values[0]
+        for expanded in expand(path):
+            *parents, leaf = expanded.split(".")
+            node = overrides
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = floor.requirement.values[0]
     return overrides
+
+
+def expand(path: str) -> list[str]:
+    """A floor path with `map.*` as one path per item of that top-level map's default items."""
+    head, _, rest = path.partition(".*.")
+    if not rest:
+        return [path]
+    field = next(f for f in StackConfig.model_fields.values() if f.alias == head)
+    return [f"{head}.{key}.{rest}" for key in field.get_default(call_default_factory=True)]
 
 
 def plan_outside_prod(overrides: dict):
@@ -94,7 +105,8 @@ def test_every_prod_rule_is_guaranteed_by_a_floor_entry():
 def test_prod_refuses_a_value_below_the_floor(path, stack_config):
     with pytest.raises(ConfigError) as raised:
         load_config(stack_config("prod", **BELOW_FLOOR[path]), "prod")
-    assert f"{NS}:{path}: prod requires {FLOOR[path].requirement.description} (security baseline)" in str(raised.value)
+    reported = path.replace("*", "cpu")  # the item BELOW_FLOOR weakens
+    assert f"{NS}:{reported}: prod requires {FLOOR[path].requirement.description} (security baseline)" in str(raised.value)
 
 
 def test_the_weakest_values_the_floor_accepts_pass_the_baseline():

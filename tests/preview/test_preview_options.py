@@ -79,3 +79,11 @@ def test_replace_on_changes_and_ignore_changes_are_recorded_as_input_names(dev):
     assert account.ignore_changes == []
     assert dev.one(RESOURCE_GROUP, "group").ignore_changes == ["tags"]
     assert dev.one(RESOURCE_GROUP, "group").replace_on_changes == []
+
+
+def test_delete_before_replace_and_retain_on_delete_are_recorded(dev):
+    account, group = dev.one(STORAGE, "lake-account"), dev.one(RESOURCE_GROUP, "group")
+    assert (account.delete_before_replace, group.delete_before_replace) == (True, False)
+    containers = [r for r in dev.resources if r.type == "azure-native:storage:BlobContainer"]
+    assert containers and all(c.retain_on_delete for c in containers)
+    assert (account.retain_on_delete, group.retain_on_delete) == (False, False)

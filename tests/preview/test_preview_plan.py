@@ -42,6 +42,8 @@ def test_to_json_holds_everything_as_plain_json_in_pulumis_spelling(fixture_plan
         "aliases": plan.one(LOCK, "lake-lock").aliases,
         "replaceOnChanges": [],
         "ignoreChanges": [],
+        "deleteBeforeReplace": False,
+        "retainOnDelete": False,
     }
 
 

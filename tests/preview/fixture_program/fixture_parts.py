@@ -28,7 +28,7 @@ class DataLake(pulumi.ComponentResource):
             sku=storage.SkuArgs(name=sku),
             allow_blob_public_access=False,
             minimum_tls_version="TLS1_2",
-            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["is_hns_enabled"]),
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["is_hns_enabled"], delete_before_replace=True),
         )
         blob_service = storage.BlobServiceProperties(
             f"{name}-blobs",
@@ -43,7 +43,7 @@ class DataLake(pulumi.ComponentResource):
                 container_name=container,
                 account_name=self.account.name,
                 resource_group_name=resource_group_name,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service], retain_on_delete=True),
             )
         if opts and opts.protect:
             authorization.ManagementLockByScope(
