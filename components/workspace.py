@@ -39,7 +39,8 @@ class WorkspaceConfig(Section):
     # High business impact: less diagnostic data leaves the workspace, compute scratch disks are encrypted.
     hbi: bool = True
     # A registry closed to the internet cannot build images itself (ImageBuildComputeNotValid):
-    # Azure ML then builds them on this compute cluster. None uses the registry's own builder.
+    # Azure ML then builds them on this cluster (components/compute.py creates it). None leaves it
+    # to Azure ML (serverless compute, or the registry's own builder).
     image_build_compute: ComputeName | None = "image-builder"
     customer_managed_key: CustomerManagedKey | None = None
     # Azure RBAC takes minutes to propagate: a workspace created right after its identity's grants
