@@ -79,6 +79,7 @@ def main() -> None:
             storage_account=storage.account.id,
             container_registry=container_registry.registry.id,
             managed_network=config.workspace.isolation_mode != "Disabled",
+            image_build_compute=config.workspace.image_build_compute,
         ),
     )
     data = Data(

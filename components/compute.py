@@ -1,7 +1,8 @@
 """Compute targets: autoscaling clusters and personal compute instances, a map of named targets.
 
 Clusters run as a compute identity of their own, with only what jobs need: the workspace identity
-administers the key vault and registry, and any job's code could use its cluster's identity.
+administers the key vault and registry, and any job's code could use its cluster's identity. The
+image-build cluster has an identity of its own, the only one that may push images.
 Instances act as their user, with an instance identity only to mount the file share. Both have local (key) auth off, SSH closed, and no public IP wherever
 the workspace has a managed network. Azure applies few compute changes in place
 (see REPLACED_ON_CHANGE): such a change is declared as a replacement, so `pulumi preview` shows it.
@@ -124,8 +125,14 @@ IMAGE_BUILDER = {"type": "cluster", "vmSize": "Standard_DS3_v2", "maxNodes": 1, 
 
 # What jobs do as their cluster's identity ("Set up authentication between Azure Machine Learning
 # and other services": the compute identity pulls images and reads identity-based datastores):
-# read and write data and outputs; pull images, and push the ones an image-build cluster builds.
-COMPUTE_IDENTITY_ROLES = {"storage": ("Storage Blob Data Contributor",), "containerRegistry": ("AcrPush",)}
+# read and write data and outputs, pull images; parallel jobs (ParallelRunStep, batch) also keep
+# their state in queues and tables ("Disable shared key access ...", role table).
+COMPUTE_IDENTITY_ROLES = {
+    "storage": ("Storage Blob Data Contributor", "Storage Queue Data Contributor", "Storage Table Data Contributor"),
+    "containerRegistry": ("AcrPull",),
+}
+# The image-build cluster pushes the images it builds: only it has a push role.
+IMAGE_BUILD_IDENTITY_ROLES = {"storage": ("Storage Blob Data Contributor",), "containerRegistry": ("AcrPush",)}
 # With shared keys off, an instance mounts the workspace file share as a user-assigned identity
 # with this role ("Disable shared key access for your workspace's storage account", limitations).
 # Every instance user holds the same roles on the account themselves (the data-scientist persona).
@@ -138,6 +145,7 @@ class ComputeDependencies:
     storage_account: pulumi.Input[str]  # ARM ids of what the compute identity is granted on
     container_registry: pulumi.Input[str]
     managed_network: bool  # whether the workspace has a managed network (no public IPs then)
+    image_build_compute: str | None = None  # the cluster Azure ML builds images on (WorkspaceConfig)
 
 
 class Compute(PlatformComponent):
@@ -156,6 +164,18 @@ class Compute(PlatformComponent):
             **self.context.placement,
         )
         self.grants = self._grant("compute-identity", self.identity, COMPUTE_IDENTITY_ROLES)
+        # (identity, its grants) by cluster key: the image-build cluster's own, every other the compute identity's.
+        self._cluster_access = {key: (self.identity, self.grants) for key in settings}
+        if dependencies.image_build_compute in settings:
+            builder = self.declare(
+                managedidentity.UserAssignedIdentity,
+                f"{name}-image-build-identity",
+                resource_name_=f"{self.context.names.identity}-image-build",
+                **self.context.placement,
+            )
+            self._cluster_access[dependencies.image_build_compute] = (
+                builder, self._grant("image-build-identity", builder, IMAGE_BUILD_IDENTITY_ROLES)
+            )
         self.instance_identity = None
         if any(isinstance(compute, ComputeInstanceConfig) for compute in settings.values()):
             self.instance_identity = self.declare(
@@ -164,7 +184,9 @@ class Compute(PlatformComponent):
                 resource_name_=f"{self.context.names.identity}-instances",
                 **self.context.placement,
             )
-            self._grant("instance-identity", self.instance_identity, INSTANCE_IDENTITY_ROLES)
+            self._instance_access = (
+                self.instance_identity, self._grant("instance-identity", self.instance_identity, INSTANCE_IDENTITY_ROLES)
+            )
         self.computes = {key: self._compute(name, key, compute) for key, compute in settings.items()}
         self.finish(
             {
@@ -190,14 +212,17 @@ class Compute(PlatformComponent):
     def _compute(self, name: str, key: str, settings: ComputeConfig) -> ml.Compute:
         context, dependencies = self.context, self._dependencies
         if isinstance(settings, ClusterConfig):
-            compute_name, properties, identity, fixed = key, self._cluster(settings), self.identity, ()
+            compute_name, properties, fixed = key, self._cluster(settings), ()
+            identity, grants = self._cluster_access[key]
         else:
             compute_name, properties = context.names.instance("compute_instance", key), self._instance(settings)
-            identity, fixed = self.instance_identity, INSTANCE_SET_AT_CREATION
+            (identity, grants), fixed = self._instance_access, INSTANCE_SET_AT_CREATION
         return self.declare(
             ml.Compute,
             f"{name}-{key}",
             # Azure names are fixed, so a replacement must delete the old compute first.
+            # Nothing uses a compute before its identity's grants, which are long done by then.
+            depends_on=[grant for by_role in grants.values() for grant in by_role.values()],
             replace_on_changes=REPLACED_ON_CHANGE[properties.compute_type],
             ignore_changes=fixed,
             delete_before_replace=True,

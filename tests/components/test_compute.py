@@ -16,6 +16,8 @@ IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 ROLE = "azure-native:authorization:RoleAssignment"
 SLEEP = "time:index/sleep:Sleep"
 ROLES = {"ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor", "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
+         "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull", "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
          "f6c7c914-8db3-469d-8ca1-694a8f32e121": "AzureML Data Scientist",
          "69566ab7-960f-475b-8e7c-b3118f30c6bd": "Storage File Data Privileged Contributor"}
 
@@ -29,11 +31,13 @@ def test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder(st
 
 
 def test_clusters_run_as_the_compute_identity_without_public_ip_ssh_or_keys(plan):
-    identity = plan.one(IDENTITY, "compute-identity").inputs
+    """Job clusters as the compute identity, the image-build cluster as its own (it alone pushes images)."""
+    expected = {"compute-cpu": "compute-identity", "compute-image-builder": "compute-image-build-identity"}
     for cluster in plan.of_type(COMPUTE):
         inputs = cluster.inputs
         assert inputs["identity"]["type"] == "UserAssigned"
         [identity_id] = inputs["identity"]["userAssignedIdentities"]
+        identity = plan.one(IDENTITY, expected[cluster.name]).inputs
         assert identity_id.endswith(f"/userAssignedIdentities/{identity['resourceName']}")
         assert inputs["properties"]["computeType"] == "AmlCompute"
         assert inputs["properties"]["disableLocalAuth"] is True
@@ -60,19 +64,41 @@ def test_nodes_get_a_public_ip_only_without_a_managed_network():
     assert plan.one(COMPUTE, "compute-cpu").inputs["properties"]["properties"]["enableNodePublicIp"] is True
 
 
+def held_by(plan, identity_name: str) -> set:
+    """(scope type, role name) of every grant to the identity of that logical name."""
+    identity = plan.one(IDENTITY, identity_name)
+    return {(g.inputs["scope"].rsplit("/", 2)[-2], ROLES.get(g.inputs["roleDefinitionId"].rsplit("/", 1)[-1]))
+            for g in plan.of_type(ROLE) if plan.depends_on(g, identity)}
+
+
 def test_the_compute_identity_holds_only_what_jobs_need(plan):
-    principal = plan.outputs["computeIdentity"]["principalId"]
-    held = {(g.inputs["scope"].rsplit("/", 2)[-2], ROLES.get(g.inputs["roleDefinitionId"].rsplit("/", 1)[-1]))
-            for g in plan.of_type(ROLE) if g.inputs["principalId"] == principal}
-    assert held == {("storageAccounts", "Storage Blob Data Contributor"), ("registries", "AcrPush")}
+    assert held_by(plan, "compute-identity") == {
+        ("storageAccounts", "Storage Blob Data Contributor"),
+        # parallel jobs keep their state in queues and tables
+        ("storageAccounts", "Storage Queue Data Contributor"),
+        ("storageAccounts", "Storage Table Data Contributor"),
+        ("registries", "AcrPull"),
+    }
+    assert plan.outputs["computeIdentity"]["principalId"] in {
+        g.inputs["principalId"] for g in plan.of_type(ROLE) if plan.depends_on(g, plan.one(IDENTITY, "compute-identity"))}
 
 
-def test_computes_wait_for_the_workspace_and_nothing_they_do_not_use(plan):
-    workspace, identity = plan.one(WORKSPACE), plan.one(IDENTITY, "compute-identity")
+def test_only_the_image_build_cluster_can_push_images(stack_plans):
+    for stack in ("staging", "prod"):
+        plan = stack_plans[stack]
+        assert held_by(plan, "compute-image-build-identity") == {
+            ("storageAccounts", "Storage Blob Data Contributor"), ("registries", "AcrPush")}
+    assert [r for r in stack_plans["dev"].of_type(IDENTITY) if r.name == "compute-image-build-identity"] == []
+
+
+def test_computes_wait_for_the_workspace_their_identity_and_its_grants_only(plan):
+    workspace = plan.one(WORKSPACE)
     for compute in plan.of_type(COMPUTE):
         assert plan.depends_on(compute, workspace)
-        assert {plan.by_urn(d).type for d in compute.dependencies} <= {WORKSPACE, IDENTITY, "azure-native:resources:ResourceGroup"}
-        assert plan.depends_on(compute, identity)
+        assert {plan.by_urn(d).type for d in compute.dependencies} <= {WORKSPACE, IDENTITY, ROLE, "azure-native:resources:ResourceGroup"}
+        [identity] = [plan.by_urn(d) for d in compute.dependencies if plan.by_urn(d).type == IDENTITY]
+        grants = {g.urn for g in plan.of_type(ROLE) if plan.depends_on(g, identity)}
+        assert grants and {d for d in compute.dependencies if plan.by_urn(d).type == ROLE} == grants
 
 
 def test_changes_azure_cannot_make_in_place_are_replacements(plan, instance_plan):

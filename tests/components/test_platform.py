@@ -206,11 +206,11 @@ def test_the_wait_can_be_tuned_or_left_out(stack_config):
 
 
 def test_no_needless_ordering(plan):
-    """Explicit dependencies serialize `pulumi up`: only the wait before the workspace and the
-    datastores (identity-based: nothing reads them before their identities' data roles) wait for grants."""
+    """Explicit dependencies serialize `pulumi up`: only the wait before the workspace, the
+    datastores and computes (nothing uses them before their identities' roles) wait for grants."""
     for resource in plan.resources:
         waits_for_grants = [d for d in resource.dependencies if plan.by_urn(d).type == ROLE]
-        if resource.type not in (SLEEP, f"{NS}:machinelearningservices:Datastore"):
+        if resource.type not in (SLEEP, f"{NS}:machinelearningservices:Datastore", f"{NS}:machinelearningservices:Compute"):
             assert waits_for_grants == [], resource.name
     storage = plan.one(STORAGE)
     assert not plan.depends_on(storage, plan.one(KEY_VAULT))

@@ -321,6 +321,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
     "compute.py": {
         "COMPUTE_IDENTITY_ROLES": by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
         "INSTANCE_IDENTITY_ROLES": by_tests(f"{COMPUTE_TESTS}test_instances_mount_the_file_share_as_the_instance_identity"),
+        "IMAGE_BUILD_IDENTITY_ROLES": by_tests(f"{COMPUTE_TESTS}test_only_the_image_build_cluster_can_push_images"),
         "REPLACED_ON_CHANGE": REPLACED,
         "INSTANCE_SET_AT_CREATION": REPLACED,
         "Compute.delete_before_replace": REPLACED,
@@ -796,6 +797,8 @@ AZURE_ROLE_IDS = {
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage File Data Privileged Contributor": "69566ab7-960f-475b-8e7c-b3118f30c6bd",
     "Storage File Data Privileged Reader": "b8eda974-7b85-4f76-af95-65846b26df6d",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
 }
 
 
