@@ -57,6 +57,14 @@ def test_cluster_settings_per_environment(stack_plans):
     assert builder["scaleSettings"]["maxNodeCount"] == 1
 
 
+def test_a_cluster_declared_by_type_alone_gets_the_model_defaults():
+    config = load_stack_config("prod")
+    config[f"{NS}:computes"] = {"gpu": {"type": "cluster"}}
+    settings = capture_plan("prod", config=config).one(COMPUTE, "compute-gpu").inputs["properties"]["properties"]
+    assert (settings["vmSize"], settings["vmPriority"]) == ("Standard_DS3_v2", "Dedicated")
+    assert settings["scaleSettings"] == {"minNodeCount": 0, "maxNodeCount": 4, "nodeIdleTimeBeforeScaleDown": "PT30M"}
+
+
 def test_nodes_get_a_public_ip_only_without_a_managed_network():
     config = load_stack_config("dev")
     config[f"{NS}:workspace"] = {"isolationMode": "Disabled"}
@@ -81,6 +89,15 @@ def test_the_compute_identity_holds_only_what_jobs_need(plan):
     }
     assert plan.outputs["computeIdentity"]["principalId"] in {
         g.inputs["principalId"] for g in plan.of_type(ROLE) if plan.depends_on(g, plan.one(IDENTITY, "compute-identity"))}
+
+
+def test_each_identity_is_an_azure_identity_of_its_own(stack_plans, instance_plan):
+    """One Azure name would be one identity: job clusters would hold the image builder's AcrPush."""
+    for plan, own, suffix in ((stack_plans["prod"], "compute-image-build-identity", "image-build"),
+                              (instance_plan, "compute-instance-identity", "instances")):
+        workspace = plan.one(IDENTITY, "ml-identity").inputs["resourceName"]
+        assert {r.name: r.inputs["resourceName"] for r in plan.of_type(IDENTITY)} == {
+            "ml-identity": workspace, "compute-identity": f"{workspace}-compute", own: f"{workspace}-{suffix}"}
 
 
 def test_only_the_image_build_cluster_can_push_images(stack_plans):
@@ -128,6 +145,7 @@ def test_a_compute_instance_belongs_to_its_user(instance_plan):
     settings = instance["properties"]["properties"]
     assert settings["personalComputeInstanceSettings"]["assignedUser"]["objectId"] == INSTANCE_USER
     assert settings["computeInstanceAuthorizationType"] == "personal"
+    assert settings["vmSize"] == "Standard_DS3_v2"
     assert settings["applicationSharingPolicy"] == "Personal"
     assert settings["sshSettings"] == {"sshPublicAccess": "Disabled"}
     assert settings["enableNodePublicIp"] is False
@@ -171,6 +189,7 @@ USER = {"objectId": INSTANCE_USER}
 BAD_COMPUTE_CONFIG = [
     ({"gpu": {"type": "cluster", "vmSize": "NC6"}}, "computes.gpu.vmSize: must be an Azure VM size such as Standard_DS3_v2 (got 'NC6')"),
     ({"gpu": {"type": "cluster", "minNodes": 5, "maxNodes": 2}}, "computes.gpu: minNodes (5) is more than maxNodes (2)"),
+    ({"gpu": {"type": "cluster", "minNodes": -1}}, "computes.gpu.minNodes: Input should be greater than or equal to 0 (got -1)"),
     ({"gpu": {"type": "cluster", "maxNodes": 0}}, "computes.gpu.maxNodes: Input should be greater than or equal to 1 (got 0)"),
     ({"gpu": {"type": "cluster", "idleSecondsBeforeScaleDown": 10}}, "computes.gpu.idleSecondsBeforeScaleDown: Input should be greater than or equal to 60"),
     ({"alice": {"type": "instance", "user": USER, "idleMinutesBeforeShutdown": 5}}, "computes.alice.idleMinutesBeforeShutdown: Input should be greater than or equal to 15"),
@@ -202,7 +221,7 @@ def test_the_image_build_compute_must_be_a_declared_cluster(stack_config):
         f"{NS}:workspace.imageBuildCompute: names 'image-builder', which is not a cluster in computes (clusters: cpu); "
         "add computes.image-builder with type: cluster, or name one of them")
     instance = {"builder": {"type": "instance", "user": USER}}
-    with pytest.raises(ConfigError, match="names 'builder', which is not a cluster"):
+    with pytest.raises(ConfigError, match=r"names 'builder', which is not a cluster in computes \(clusters: cpu, image-builder\)"):
         load_config(stack_config("prod", computes=instance, workspace={"imageBuildCompute": "builder"}), "prod")
 
 

@@ -1,7 +1,10 @@
 """Datastores and data assets in the plan: identity-based access, containers, grants on other
 accounts, immutable versions that stay in Azure; bad data config refused naming the key."""
 
+from types import SimpleNamespace
+
 import pytest
+from pulumi_azure_native import machinelearningservices as ml
 
 from components.config import load_config
 from components.settings import ConfigError
@@ -100,6 +103,25 @@ def test_a_datastore_on_another_account_is_referenced_and_granted_on_its_contain
                                      "isAnonymous": False, "tags": {}}
 
 
+def test_a_datastore_on_another_account_is_a_blob_container_unless_declared_adls(lake_plan):
+    curated = lake_plan.one(DATASTORE, "data-curated").inputs["properties"]
+    assert (curated["datastoreType"], curated["containerName"]) == ("AzureBlob", "curated")
+
+
+def test_readers_only_read_a_writable_datastore_on_another_account():
+    scientist, pipeline, reader = (f"3f2504e0-4f89-41d3-9a0c-0305e82c33{n}" for n in ("11", "12", "13"))
+    config = load_stack_config("prod")
+    config[f"{NS}:personas"] = {"dataScientists": [{"principalId": scientist, "principalType": "Group"}],
+                                "deliveryPipelines": [{"principalId": pipeline, "principalType": "ServicePrincipal"}],
+                                "readers": [{"principalId": reader, "principalType": "Group"}]}
+    config[f"{NS}:datastores"] = {"curated": {"storageAccountId": LAKE}}
+    plan = capture_plan("prod", config=config)
+    curated = f"{LAKE}/blobServices/default/containers/curated"
+    roles = {g.inputs["principalId"]: g.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for g in plan.of_type(ROLE)
+             if g.inputs["scope"] == curated}
+    assert (roles[scientist], roles[pipeline], roles[reader]) == (CONTRIBUTOR, CONTRIBUTOR, READER)
+
+
 def test_a_published_version_with_another_path_stops_the_preview(monkeypatch):
     """Azure refuses to change a version's path ("Asset paths cannot be updated"): the program says
     so before `up`, naming the key, instead of failing half-way through the update."""
@@ -120,9 +142,29 @@ def test_a_published_version_unchanged_passes(held, monkeypatch):
     assert capture_plan("dev").one(DATA_VERSION).inputs["properties"]["dataUri"] == IRIS_URI
 
 
+def test_a_published_version_whose_path_differs_in_case_stops_the_preview(monkeypatch):
+    """Blob paths are case-sensitive: samples/IRIS.csv is another blob."""
+    held = IRIS_URI.replace("iris.csv", "IRIS.csv")
+    monkeypatch.setattr(FakeAzure, "published_data_versions", {("mlw-mlp-dev", "iris", "1"): {"dataType": "uri_file", "dataUri": held}})
+    with pytest.raises(PreviewError, match="already holds version 1 of data asset 'iris' as uri_file"):
+        capture_plan("dev")
+
+
 def test_a_published_version_of_another_type_stops_the_preview(monkeypatch):
     monkeypatch.setattr(FakeAzure, "published_data_versions", {("mlw-mlp-dev", "iris", "1"): {"dataType": "uri_folder", "dataUri": IRIS_URI}})
     with pytest.raises(PreviewError, match="already holds version 1 of data asset 'iris' as uri_folder"):
+        capture_plan("dev")
+
+
+def test_published_properties_handed_over_as_an_object_are_compared_too(monkeypatch):
+    """The provider may hand a version's properties over as an object rather than a map."""
+    def held(uri):
+        return lambda **_: SimpleNamespace(properties=SimpleNamespace(data_uri=uri, data_type="uri_file"))
+
+    monkeypatch.setattr(ml, "get_data_version", held(IRIS_URI))
+    assert capture_plan("dev").one(DATA_VERSION).inputs["properties"]["dataUri"] == IRIS_URI
+    monkeypatch.setattr(ml, "get_data_version", held(IRIS_URI.replace("iris.csv", "old.csv")))
+    with pytest.raises(PreviewError, match="already holds version 1 of data asset 'iris' as uri_file"):
         capture_plan("dev")
 
 

@@ -245,12 +245,16 @@ CLUSTERS = by_tests("components/test_compute.py::test_clusters_run_as_the_comput
 INSTANCE = by_tests("components/test_compute.py::test_a_compute_instance_belongs_to_its_user")
 REPLACED = by_tests("components/test_compute.py::test_changes_azure_cannot_make_in_place_are_replacements")
 BAD_COMPUTE = by_tests("components/test_compute.py::test_bad_compute_config_is_refused_naming_the_key")
+CLUSTER_DEFAULTS = by_tests("components/test_compute.py::test_a_cluster_declared_by_type_alone_gets_the_model_defaults")
+PERSONAS_ON_LAKE = by_tests("components/test_data.py::test_readers_only_read_a_writable_datastore_on_another_account")
 BAD_DATA = by_tests("components/test_data.py::test_bad_data_config_is_refused_naming_the_key")
 TRAINING_DATA = by_tests("components/test_data.py::test_training_data_is_an_identity_based_datastore_on_a_private_container")
 IRIS = by_tests("components/test_data.py::test_dev_declares_the_iris_sample_as_an_immutable_version_that_stays_in_azure")
 PUBLISHED = by_tests("components/test_data.py::test_a_published_version_with_another_path_stops_the_preview",
                      "components/test_data.py::test_a_published_version_unchanged_passes",
-                     "components/test_data.py::test_a_published_version_of_another_type_stops_the_preview")
+                     "components/test_data.py::test_a_published_version_of_another_type_stops_the_preview",
+                     "components/test_data.py::test_a_published_version_whose_path_differs_in_case_stops_the_preview",
+                     "components/test_data.py::test_published_properties_handed_over_as_an_object_are_compared_too")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
 
 ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
@@ -262,8 +266,9 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         # A grant's logical name and the seed of its Azure name.
         "_assignment: return RoleAssignment(principal_id, role_id, principal_type, f'{principal_id}…{role_id}', description)": URN,
         "DATA_ROLES": DATA_ON_LAKE,
-        "PERSONA_DATA_ACCESS": DATA_ON_LAKE,
-        "external_data_assignments: role = DATA_ROLES['…' if '…' in (access, PERSONA_DATA_ACCESS[persona]) else '…']": DATA_ON_LAKE,
+        "PERSONA_DATA_ACCESS": DATA_ON_LAKE + PERSONAS_ON_LAKE,
+        "external_data_assignments: role = DATA_ROLES['…' if '…' in (access, PERSONA_DATA_ACCESS[persona]) else '…']":
+            DATA_ON_LAKE + PERSONAS_ON_LAKE,
         "persona_members: members['…'] += tuple((Principal(principal_id=user, principal_type='…', description='…') for user in instance_users))":
             by_tests("components/test_compute.py::test_the_instance_user_can_work_on_it"),
     },
@@ -329,23 +334,23 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "DEFAULT_COMPUTES": by_tests(f"{COMPUTE_TESTS}test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
         "IMAGE_BUILDER": by_tests(f"{COMPUTE_TESTS}test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder",
                                   f"{COMPUTE_TESTS}test_cluster_settings_per_environment"),
-        "ClusterConfig.vm_size": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
-        "ClusterConfig.priority": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.vm_size": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES + CLUSTER_DEFAULTS,
+        "ClusterConfig.priority": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES + CLUSTER_DEFAULTS,
         "ClusterConfig.min_nodes": rule("compute-cluster-scales-to-zero") + CLUSTERS,
         "ClusterConfig.min_nodes:ge": BAD_COMPUTE,
-        "ClusterConfig.max_nodes": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.max_nodes": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES + CLUSTER_DEFAULTS,
         "ClusterConfig.max_nodes:ge": BAD_COMPUTE,
-        "ClusterConfig.idle_seconds_before_scale_down": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES,
+        "ClusterConfig.idle_seconds_before_scale_down": by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment") + KEY_REACHES + CLUSTER_DEFAULTS,
         "ClusterConfig.idle_seconds_before_scale_down:ge": BAD_COMPUTE,
         "ClusterConfig.environment_defaults": ENVIRONMENT_DEFAULTS + by_tests(f"{COMPUTE_TESTS}test_cluster_settings_per_environment"),
         "ClusterConfig.prod_floor": FLOOR + by_tests(f"{COMPUTE_TESTS}test_prod_clusters_scale_to_zero"),
-        "ComputeInstanceConfig.vm_size": KEY_REACHES,
+        "ComputeInstanceConfig.vm_size": KEY_REACHES + INSTANCE,
         "ComputeInstanceConfig.idle_minutes_before_shutdown": INSTANCE + rule("compute-instance-idle-shutdown"),
         "ComputeInstanceConfig.idle_minutes_before_shutdown:ge": BAD_COMPUTE,
         "ComputeInstanceConfig.idle_minutes_before_shutdown:le": BAD_COMPUTE,
         "InstanceSchedule.time_zone": INSTANCE + KEY_REACHES,
         "Compute.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
-        "Compute.__init__: UserAssignedIdentity.resource_name_": CLUSTERS,
+        "Compute.__init__: UserAssignedIdentity.resource_name_": CLUSTERS + by_tests(f"{COMPUTE_TESTS}test_each_identity_is_an_azure_identity_of_its_own"),
         "Compute.__init__: self._grant[0]": by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
         "Compute._grant: scopes = {'…': self._dependencies.storage_account, '…': self._dependencies.container_registry}":
             by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
@@ -395,7 +400,8 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "DataVersion.retain_on_delete": IRIS,
         "IMMUTABLE_VERSION_INPUTS": IRIS,
         "DataVersionConfig.archived": IRIS + KEY_REACHES,
-        "DatastoreConfig.type": TRAINING_DATA + KEY_REACHES,
+        "DatastoreConfig.type": TRAINING_DATA + KEY_REACHES
+        + by_tests(f"{DATA_TESTS}test_a_datastore_on_another_account_is_a_blob_container_unless_declared_adls"),
         "DatastoreConfig.access": DATA_ON_LAKE,
         "DatastoreConfig._adls_is_external: self.type == '…' and self.storage_account_id is None": BAD_DATA,
         "DataAssetConfig.versions:min_length": BAD_DATA,
