@@ -94,9 +94,17 @@ class Workspace(PlatformComponent):
     azure_name: str  # known before deployment (the published-data check reads Azure with it)
     identity_grants: dict[str, dict[str, pulumi.Resource]]  # by IDENTITY_ROLES scope, then role
 
-    def __init__(self, name: str, common: CommonArgs, settings: WorkspaceConfig, dependencies: WorkspaceDependencies):
+    def __init__(
+        self,
+        name: str,
+        common: CommonArgs,
+        settings: WorkspaceConfig,
+        dependencies: WorkspaceDependencies,
+        firewall_sku: str | None = None,
+    ):
+        """`firewall_sku`: the managed Azure Firewall's, which FQDN outbound rules need (None: no firewall)."""
         super().__init__("azureml-platform:workspace:Workspace", name, common)
-        self._settings = settings
+        self._settings, self._firewall_sku = settings, firewall_sku
         self.identity = self.declare(
             managedidentity.UserAssignedIdentity,
             f"{name}-identity",
@@ -180,7 +188,9 @@ class Workspace(PlatformComponent):
             container_registry=dependencies.container_registry,
             application_insights=dependencies.application_insights,
             public_network_access=settings.public_network_access,
-            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(isolation_mode=settings.isolation_mode),
+            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
+                isolation_mode=settings.isolation_mode, firewall_sku=self._firewall_sku
+            ),
             # Otherwise the managed network is built with the first compute (about 30 minutes, and it
             # may time out) and online deployments fail until then ("how-to-managed-network").
             provision_network_now=True if settings.isolation_mode != "Disabled" else None,

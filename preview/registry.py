@@ -258,6 +258,14 @@ REGISTRY: dict[str, ResourceType] = _entries(
         shown=("addressPrefix", "privateEndpointNetworkPolicies"),
     ),
     ResourceType(
+        "azure-native:network:VirtualNetworkPeering",
+        in_resource_group(
+            "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}"
+        ),
+        "virtualNetworkPeeringName",
+        shown=("remoteVirtualNetwork.id",),
+    ),
+    ResourceType(
         "azure-native:network:PrivateEndpoint",
         in_resource_group("Microsoft.Network/privateEndpoints/{privateEndpointName}"),
         "privateEndpointName",

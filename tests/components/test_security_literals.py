@@ -210,7 +210,7 @@ def literal_spans(source: str) -> dict[str, list[tuple[int, int]]]:
 # --- who asserts each literal -------------------------------------------------------------------
 
 # check_plan's own rules, besides the per-resource ones in RULES.
-PLAN_RULES = {"lock", "protect", "diagnostics"}
+PLAN_RULES = {"lock", "protect", "diagnostics", "private-endpoints"}
 
 
 def rule(*ids: str) -> tuple[str, ...]:
@@ -251,6 +251,13 @@ IRIS = by_tests("components/test_data.py::test_dev_declares_the_iris_sample_as_a
 PUBLISHED = by_tests("components/test_data.py::test_a_published_version_with_another_path_stops_the_preview",
                      "components/test_data.py::test_a_published_version_unchanged_passes",
                      "components/test_data.py::test_a_published_version_of_another_type_stops_the_preview")
+NET = "components/test_network.py::"
+REACHABLE = rule("private-endpoints") + by_tests(f"{NET}test_every_closed_dependency_is_reachable_through_private_endpoints")
+DNS = by_tests(f"{NET}test_each_endpoint_registers_in_its_private_dns_zones_linked_to_the_vnet")
+VNET_TESTS = by_tests(f"{NET}test_the_stack_vnet_has_an_endpoint_and_a_client_subnet")
+OUTBOUND = by_tests(f"{NET}test_outbound_rules_from_config_and_for_datastores_elsewhere")
+PACKAGES = by_tests(f"{NET}test_prod_allows_package_repositories_behind_a_managed_firewall")
+BAD_NETWORK = by_tests(f"{NET}test_bad_network_config_is_refused_naming_the_key")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
 
 ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
@@ -296,6 +303,9 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "StackConfig.diagnostics": MODEL_DEFAULT + FLOOR,
         "StackConfig.environment_defaults": ENVIRONMENT_DEFAULTS,
         "StackConfig.prod_floor": FLOOR,
+        "StackConfig._network_fits_the_workspace: mode == '…'": by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
+        "StackConfig._network_fits_the_workspace: isinstance(rule, (FqdnRule, ServiceTagRule)) and mode != '…'":
+            by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
         "StackConfig.computes": MODEL_DEFAULT + by_tests("components/test_compute.py::test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
         "StackConfig._image_build_compute_exists: clusters = '…'.join((key for key, c in self.computes.items() if isinstance(c, ClusterConfig))) or '…'":
             by_tests("components/test_compute.py::test_the_image_build_compute_must_be_a_declared_cluster"),
@@ -417,6 +427,55 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_VERSION_ARGS": IRIS + DATA_ON_LAKE,
         "Data.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
     },
+    "network.py": {
+        "TARGET_GROUPS": REACHABLE,
+        "ZONES": DNS,
+        "PACKAGE_REPOSITORIES": PACKAGES,
+        "NetworkConfig.private_endpoints": MODEL_DEFAULT + FLOOR + REACHABLE,
+        "NetworkConfig.prod_floor": FLOOR,
+        "NetworkConfig.environment_defaults": ENVIRONMENT_DEFAULTS + by_tests(f"{NET}test_dev_is_reached_over_the_internet"),
+        "NetworkConfig.address_space": MODEL_DEFAULT + VNET_TESTS,
+        "NetworkConfig.private_endpoint_subnet": MODEL_DEFAULT + VNET_TESTS,
+        "NetworkConfig.client_subnet": MODEL_DEFAULT + VNET_TESTS,
+        "NetworkConfig.package_repositories": MODEL_DEFAULT + PACKAGES,
+        "NetworkConfig.firewall_sku": MODEL_DEFAULT + PACKAGES,
+        "NetworkConfig._subnets_fit: subnets = {'…': self.private_endpoint_subnet, '…': self.client_subnet}": BAD_NETWORK,
+        "NetworkConfig._subnets_fit: needed = sum((len(groups) for groups in TARGET_GROUPS.values())) + ...": BAD_NETWORK,
+        "NetworkConfig._subnets_fit: placed['…'].num_addresses < needed": BAD_NETWORK,
+        "ExistingNetwork.dns_zone_groups_by_policy": KEY_REACHES + by_tests(f"{NET}test_zone_groups_can_be_left_to_azure_policy"),
+        "ServiceTagRule.protocol": OUTBOUND,
+        "ServiceTagRule.port_ranges": OUTBOUND,
+        "Network.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        "Network.__init__: self.private_endpoints[f'{target_key}…{group}'] = self._private_endpoint(target_key, group, subnet_id, zone_ids)":
+            REACHABLE,
+        "Network._placement: subnets = {'…': settings.private_endpoint_subnet, '…': settings.client_subnet}": VNET_TESTS,
+        "Network._placement: return (declared['…'].id, {zone: created.id for zone, created in zones.items()}, outputs)": REACHABLE + DNS,
+        "Network._placement: return (existing.subnet_id, zone_ids, {'…': existing.subnet_id})":
+            by_tests(f"{NET}test_an_existing_subnet_and_the_hubs_zones_create_no_network_of_their_own"),
+        "Network._private_endpoint: endpoint_name = context.names.instance('…', f'…{target.name}…{group}')":
+            by_tests(f"{NET}test_the_workspace_endpoint_comes_after_the_workspace"),
+        "PrivateEndpoint.custom_network_interface_name": REACHABLE,
+        "Subnet.default_outbound_access": VNET_TESTS,
+        "Subnet.private_endpoint_network_policies": VNET_TESTS,
+        "VirtualNetwork.ignore_changes": VNET_TESTS,
+        "PrivateZone.location": DNS,
+        "VirtualNetworkLink.location": DNS,
+        "VirtualNetworkLink.registration_enabled": DNS,
+        "VirtualNetworkPeering.allow_forwarded_traffic": by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side"),
+        "VirtualNetworkPeering.allow_virtual_network_access": by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side"),
+        "Network._outbound_rules: mode == '…'": by_tests(f"{NET}test_dev_is_reached_over_the_internet"),
+        "Network._outbound_rules: endpoints[f'…{key}…{subresource}'] = (account, subresource)": OUTBOUND,
+        "Network._outbound_rules: approver = RoleAssignment.for_identity(dependencies.workspace_principal_id, '…', '…')": OUTBOUND,
+        "self.assign_roles[0]": OUTBOUND,
+        "ml.FqdnOutboundRuleArgs.type": PACKAGES,
+        "ml.FqdnOutboundRuleArgs.category": PACKAGES,
+        "ml.ServiceTagOutboundRuleArgs.type": OUTBOUND,
+        "ml.ServiceTagOutboundRuleArgs.category": OUTBOUND,
+        "ml.ServiceTagDestinationArgs.action": OUTBOUND,
+        "ml.PrivateEndpointOutboundRuleArgs.type": OUTBOUND,
+        "ml.PrivateEndpointOutboundRuleArgs.category": OUTBOUND,
+        "ml.PrivateEndpointDestinationArgs.spark_enabled": OUTBOUND,
+    },
     "container_registry.py": {
         "Registry.stateful": rule("protect"),
         "Registry.moved_from": URN,
@@ -519,6 +578,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "Storage.__init__: super().__init__('…', name, common)": URN,
     },
     "values.py": {
+        "_cidr: '…' not in value": by_tests("components/test_network.py::test_bad_network_config_is_refused_naming_the_key"),
         "NetworkAccess.public_network_access": MODEL_DEFAULT,
         "NetworkAccess.default_action": MODEL_DEFAULT + FLOOR,
         "OPEN_NETWORK": ENVIRONMENT_DEFAULTS,
@@ -569,6 +629,25 @@ NAME_ONLY = "a name or description Azure shows; no access or protection depends 
 OUTPUTS = "stack output names for tools (test_outputs_give_tools_what_they_need holds those tools read)"
 
 NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
+    "network.py": {
+        "VirtualNetwork[1]": "the logical name of the VNet",
+        "Subnet[1]": "the logical name of a subnet",
+        "VirtualNetworkPeering[1]": "the logical name of the peering",
+        "VirtualNetworkPeering.virtual_network_peering_name": NAME_ONLY,
+        "PrivateZone[1]": "the logical name of a zone",
+        "VirtualNetworkLink[1]": "the logical name of a zone's link",
+        "PrivateEndpoint[1]": "the logical name of a private endpoint",
+        "PrivateDnsZoneGroup[1]": "the logical name of a zone group",
+        "PrivateDnsZoneGroup.private_dns_zone_group_name": NAME_ONLY,
+        "network.PrivateDnsZoneConfigArgs.name": NAME_ONLY,
+        "ManagedNetworkSettingsRule[1]": "the logical name of an outbound rule",
+        "Network._zone: key = zone.removeprefix('…').replace('…', '…')": "the logical name of a zone",
+        "_rule_name: return fqdn.replace('…', '…').replace('…', '…')": NAME_ONLY,
+        "Network.__init__: outputs['…'] = {key: endpoint.id for key, endpoint in self.private_endpoints.items()}": OUTPUTS,
+        "Network._placement: outputs = {'…': vnet.id, '…': declared['…'].id, **({'…': declared['…'].id} if '…' in declared else {}), "
+        "'…': {zone: created.id for zone, created in zones.items()}}": OUTPUTS,
+        "self.finish[0]": OUTPUTS,
+    },
     "compute.py": {
         "ClusterConfig.description:max_length": AZURES_RANGE,
         "ComputeInstanceConfig.description:max_length": AZURES_RANGE,
