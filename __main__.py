@@ -131,6 +131,7 @@ def main() -> None:
                 for key, store in config.datastores.items()
                 if store.storage_account_id
             },
+            monitoring=(monitoring.log_analytics.id, monitoring.application_insights.id) if config.monitoring_closed else (),
         ),
     )
 

@@ -90,9 +90,26 @@ class StackConfig(Section):
             )
         return self
 
+    @property
+    def monitoring_closed(self) -> bool:
+        """Whether Log Analytics and Application Insights are reached only privately."""
+        monitoring = self.monitoring
+        return "Disabled" in (monitoring.public_network_access_for_ingestion, monitoring.public_network_access_for_query)
+
     @model_validator(mode="after")
     def _network_fits_the_workspace(self) -> StackConfig:
         mode, network = self.workspace.isolation_mode, self.network
+        if self.monitoring_closed and not network.private_endpoints:
+            raise ValueError(
+                "monitoring.publicNetworkAccessForIngestion/ForQuery: Disabled needs network.privateEndpoints (an Azure "
+                "Monitor private link scope is the only way in then)"
+            )
+        missing = network.missing_zones(monitoring=self.monitoring_closed)
+        if missing:
+            raise ValueError(
+                f"network.existing.dnsZoneIds: no id for {', '.join(missing)}; give the hub's zone ids, or set "
+                "dnsZoneGroupsByPolicy: true if Azure Policy attaches the zone groups"
+            )
         for name, rule in network.outbound_rules.items():
             if mode == "Disabled":
                 raise ValueError(f"network.outboundRules.{name}: the workspace has no managed network (workspace.isolationMode Disabled)")

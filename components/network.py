@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Mapping, Sequence, Union
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
-from pulumi_azure_native import network, privatedns
+from pulumi_azure_native import monitor, network, privatedns
 from pydantic import Field, model_validator
 
 from components.base import CommonArgs, PlatformComponent, RoleAssignment
@@ -35,6 +35,15 @@ ZONES: Mapping[str, tuple[str, ...]] = {
     "table": ("privatelink.table.core.windows.net",),
     "vault": ("privatelink.vaultcore.azure.net",),
     "registry": ("privatelink.azurecr.io",),
+    # Log Analytics and Application Insights through an Azure Monitor private link scope ("Use Azure
+    # Private Link to connect networks to Azure Monitor"): the blob zone serves its agent packages.
+    "azuremonitor": (
+        "privatelink.monitor.azure.com",
+        "privatelink.oms.opinsights.azure.com",
+        "privatelink.ods.opinsights.azure.com",
+        "privatelink.agentsvc.azure-automation.net",
+        "privatelink.blob.core.windows.net",
+    ),
 }
 # The sub-resources each dependency is reached through: storage by blob and file (data, studio,
 # notebooks) and queue and table (parallel jobs, batch endpoints), per "Secure an Azure Machine
@@ -102,6 +111,13 @@ class ExistingNetwork(Section):
     # too would fight it on every refresh (AVM key vault #32, AVM storage #138).
     dns_zone_groups_by_policy: bool = False
 
+    @model_validator(mode="after")
+    def _zone_ids_name_their_zones(self) -> ExistingNetwork:
+        for zone, zone_id in self.dns_zone_ids.items():
+            if not zone_id.lower().endswith(f"/providers/microsoft.network/privatednszones/{zone}"):
+                raise ValueError(f"dnsZoneIds.{zone}: {zone_id} is not the id of private DNS zone {zone}")
+        return self
+
 
 class NetworkConfig(Section):
     # Private endpoints for the workspace, storage, key vault and registry, with private DNS.
@@ -160,18 +176,12 @@ class NetworkConfig(Section):
             )
         return self
 
-    @model_validator(mode="after")
-    def _zones_given(self) -> NetworkConfig:
+    def missing_zones(self, monitoring: bool) -> list[str]:
+        """The zones an existing network gives no id for, where this stack declares the zone groups."""
         existing = self.existing
         if existing is None or existing.dns_zone_groups_by_policy or not self.private_endpoints:
-            return self
-        missing = [zone for zone in needed_zones() if zone not in existing.dns_zone_ids]
-        if missing:
-            raise ValueError(
-                f"existing.dnsZoneIds: no id for {', '.join(missing)}; give the hub's zone ids, or set "
-                "dnsZoneGroupsByPolicy: true if Azure Policy attaches the zone groups"
-            )
-        return self
+            return []
+        return [zone for zone in needed_zones(monitoring) if zone not in existing.dns_zone_ids]
 
     def fqdn_rules(self) -> dict[str, str]:
         """Every FQDN rule by name: the package repositories' and the stack's own."""
@@ -184,8 +194,10 @@ def _rule_name(fqdn: str) -> str:
     return fqdn.replace("*.", "any-").replace(".", "-")
 
 
-def needed_zones() -> list[str]:
-    return [zone for groups in TARGET_GROUPS.values() for group in groups for zone in ZONES[group]]
+def needed_zones(monitoring: bool = False) -> list[str]:
+    """The zones the private endpoints register in (once each), with Azure Monitor's if `monitoring`."""
+    groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (["azuremonitor"] if monitoring else [])
+    return list(dict.fromkeys(zone for group in groups for zone in ZONES[group]))
 
 
 @dataclass(frozen=True)
@@ -206,6 +218,9 @@ class NetworkDependencies:
     # Datastores on other accounts, by key: (account id, sub-resources). The managed network
     # reaches them through private endpoints of its own.
     external_storage: Mapping[str, tuple[str, Sequence[str]]] = field(default_factory=dict)
+    # Log Analytics and Application Insights, when their public ingestion or query is closed: then
+    # they are reached through an Azure Monitor private link scope.
+    monitoring: Sequence[pulumi.Input[str]] = ()
 
 
 class Network(PlatformComponent):
@@ -214,6 +229,7 @@ class Network(PlatformComponent):
     def __init__(self, name: str, common: CommonArgs, settings: NetworkConfig, dependencies: NetworkDependencies):
         super().__init__("azureml-platform:network:Network", name, common)
         self._name, self._settings, self._dependencies = name, settings, dependencies
+        self._targets = dependencies.targets
         self.private_endpoints, outputs = {}, {}
         if settings.private_endpoints:
             subnet_id, zone_ids, outputs = self._placement(name)
@@ -222,6 +238,10 @@ class Network(PlatformComponent):
                     continue
                 for group in groups:
                     self.private_endpoints[f"{target_key}-{group}"] = self._private_endpoint(target_key, group, subnet_id, zone_ids)
+            if dependencies.monitoring:
+                scope, scope_name = self._monitor_scope(name)
+                self._targets = {**dependencies.targets, "monitoring": NetworkTarget(scope.id, scope_name)}
+                self.private_endpoints["monitoring-azuremonitor"] = self._private_endpoint("monitoring", "azuremonitor", subnet_id, zone_ids)
             outputs["privateEndpoints"] = {key: endpoint.id for key, endpoint in self.private_endpoints.items()}
         self._outbound_rules(name)
         self.finish({"network": outputs})
@@ -271,7 +291,7 @@ class Network(PlatformComponent):
                 allow_virtual_network_access=True,
                 allow_forwarded_traffic=True,
             )
-        zones = {zone: self._zone(name, zone, vnet) for zone in dict.fromkeys(needed_zones())}
+        zones = {zone: self._zone(name, zone, vnet) for zone in needed_zones(monitoring=bool(self._dependencies.monitoring))}
         outputs = {
             "virtualNetworkId": vnet.id,
             "privateEndpointSubnetId": declared["private-endpoints"].id,
@@ -307,7 +327,7 @@ class Network(PlatformComponent):
     def _private_endpoint(
         self, target_key: str, group: str, subnet_id: pulumi.Input[str], zone_ids: Mapping[str, pulumi.Input[str]] | None
     ) -> network.PrivateEndpoint:
-        context, target = self.context, self._dependencies.targets[target_key]
+        context, target = self.context, self._targets[target_key]
         endpoint_name = context.names.instance("private_endpoint", f"pe-{target.name}-{group}")
         endpoint = self.declare(
             network.PrivateEndpoint,
@@ -333,6 +353,32 @@ class Network(PlatformComponent):
                 ],
             )
         return endpoint
+
+    def _monitor_scope(self, name: str) -> tuple[monitor.PrivateLinkScope, str]:
+        """An Azure Monitor private link scope over Log Analytics and Application Insights. Open access
+        modes, as Azure ML requires ("Secure workspace resources": Azure Monitor), so resources outside
+        the scope stay reachable from networks that share its DNS."""
+        context = self.context
+        scope_name = f"ampls-{context.names.workspace.removeprefix('mlw-')}"
+        scope = self.declare(
+            monitor.PrivateLinkScope,
+            f"{name}-monitor-scope",
+            scope_name=scope_name,
+            resource_group_name=context.resource_group_name,
+            location="global",
+            tags=context.tags,
+            access_mode_settings=monitor.AccessModeSettingsArgs(ingestion_access_mode="Open", query_access_mode="Open"),
+        )
+        for index, resource_id in enumerate(self._dependencies.monitoring):
+            self.declare(
+                monitor.PrivateLinkScopedResource,
+                f"{name}-monitor-scope-{index}",
+                name=pulumi.Output.from_input(resource_id).apply(lambda rid: rid.rsplit("/", 1)[-1]),
+                scope_name=scope.name,
+                resource_group_name=context.resource_group_name,
+                linked_resource_id=resource_id,
+            )
+        return scope, scope_name
 
     # --- outbound ---
 

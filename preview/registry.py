@@ -122,6 +122,17 @@ REGISTRY: dict[str, ResourceType] = _entries(
         "name",
     ),
     ResourceType(
+        "azure-native:monitor:PrivateLinkScope",
+        in_resource_group("microsoft.insights/privateLinkScopes/{scopeName}"),
+        "scopeName",
+        shown=("accessModeSettings.ingestionAccessMode", "accessModeSettings.queryAccessMode"),
+    ),
+    ResourceType(
+        "azure-native:monitor:PrivateLinkScopedResource",
+        in_resource_group("microsoft.insights/privateLinkScopes/{scopeName}/scopedResources/{name}"),
+        "name",
+    ),
+    ResourceType(
         "azure-native:monitor:ActionGroup",
         in_resource_group("Microsoft.Insights/actionGroups/{actionGroupName}"),
         "actionGroupName",

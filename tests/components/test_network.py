@@ -182,7 +182,9 @@ BAD_NETWORK_CONFIG = [
     ({"clientSubnet": "10.60.0.128/25"}, "network: clientSubnet: 10.60.0.128/25 overlaps privateEndpointSubnet 10.60.0.0/24"),
     ({"privateEndpointSubnet": "10.60.0.0/29"}, "network: privateEndpointSubnet: 10.60.0.0/29 has 8 addresses"),
     ({"existing": {"subnetId": "subnet-1"}}, "network.existing.subnetId: must be a subnet resource id"),
-    ({"existing": {"subnetId": HUB_SUBNET}}, "network: existing.dnsZoneIds: no id for privatelink.api.azureml.ms"),
+    ({"existing": {"subnetId": HUB_SUBNET}}, "network.existing.dnsZoneIds: no id for privatelink.api.azureml.ms"),
+    ({"existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": {**HUB_ZONES, "privatelink.azurecr.io": HUB_ZONES["privatelink.blob.core.windows.net"]}}},
+     "network.existing: dnsZoneIds.privatelink.azurecr.io: " + HUB_ZONES["privatelink.blob.core.windows.net"] + " is not the id of private DNS zone"),
     ({"existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": {"blob.core.windows.net": f"{HUB}/privateDnsZones/x"}}},
      "network.existing.dnsZoneIds.blob.core.windows.net: must be a private DNS zone name"),
     ({"existing": {"subnetId": HUB_SUBNET, "dnsZoneGroupsByPolicy": True}, "hubVirtualNetworkId": f"{HUB}/virtualNetworks/hub"},
@@ -202,6 +204,40 @@ def test_bad_network_config_is_refused_naming_the_key(network, message, stack_co
     with pytest.raises(ConfigError) as raised:
         load_config(stack_config("prod", network=network), "prod")
     assert f"{NS}:{message}" in str(raised.value)
+
+
+MONITOR_ZONES = {"privatelink.monitor.azure.com", "privatelink.oms.opinsights.azure.com", "privatelink.ods.opinsights.azure.com",
+                 "privatelink.agentsvc.azure-automation.net", "privatelink.blob.core.windows.net"}
+
+
+def test_closed_monitoring_is_reached_through_an_azure_monitor_private_link_scope():
+    config = load_stack_config("prod")
+    config[f"{NS}:monitoring"] = {**config.get(f"{NS}:monitoring", {}), "publicNetworkAccessForIngestion": "Disabled"}
+    plan = capture_plan("prod", config=config)
+    scope = plan.one("azure-native:monitor:PrivateLinkScope")
+    # Open modes, as Azure ML requires: resources outside the scope stay reachable.
+    assert scope.inputs["accessModeSettings"] == {"ingestionAccessMode": "Open", "queryAccessMode": "Open"}
+    scoped = {r.inputs["linkedResourceId"].rsplit("/", 2)[-2] for r in plan.of_type("azure-native:monitor:PrivateLinkScopedResource")}
+    assert scoped == {"workspaces", "components"}  # Log Analytics and Application Insights
+    [endpoint] = endpoints_of(plan, scope).values()
+    [zone_group] = [g for g in plan.of_type(ZONE_GROUP) if plan.depends_on(g, endpoint)]
+    assert {c["privateDnsZoneId"].rsplit("/", 1)[-1] for c in zone_group.inputs["privateDnsZoneConfigs"]} == MONITOR_ZONES
+    assert MONITOR_ZONES <= {z.inputs["privateZoneName"] for z in plan.of_type(ZONE)}
+    assert len(plan.of_type(ZONE)) == len({z.inputs["privateZoneName"] for z in plan.of_type(ZONE)})  # the blob zone once
+
+
+def test_open_monitoring_has_no_private_link_scope(stack_plans):
+    """A scope changes DNS for all of Azure Monitor in the networks that share it: only where needed."""
+    assert all(stack_plans[stack].of_type("azure-native:monitor:PrivateLinkScope") == [] for stack in ("dev", "staging", "prod"))
+
+
+def test_closed_monitoring_needs_a_private_path(stack_config):
+    closed = {"publicNetworkAccessForQuery": "Disabled"}
+    with pytest.raises(ConfigError, match=r"monitoring\.publicNetworkAccessForIngestion/ForQuery: Disabled needs network\.privateEndpoints"):
+        load_config(stack_config("dev", monitoring=closed), "dev")
+    existing = {"existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": HUB_ZONES}}
+    with pytest.raises(ConfigError, match="no id for privatelink.monitor.azure.com"):
+        load_config(stack_config("prod", monitoring=closed, network=existing), "prod")
 
 
 def test_rules_the_workspace_network_cannot_take_are_refused(stack_config):

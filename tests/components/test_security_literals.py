@@ -258,6 +258,7 @@ VNET_TESTS = by_tests(f"{NET}test_the_stack_vnet_has_an_endpoint_and_a_client_su
 OUTBOUND = by_tests(f"{NET}test_outbound_rules_from_config_and_for_datastores_elsewhere")
 PACKAGES = by_tests(f"{NET}test_prod_allows_package_repositories_behind_a_managed_firewall")
 BAD_NETWORK = by_tests(f"{NET}test_bad_network_config_is_refused_naming_the_key")
+MONITOR_SCOPE = by_tests(f"{NET}test_closed_monitoring_is_reached_through_an_azure_monitor_private_link_scope")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
 
 ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
@@ -306,6 +307,8 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "StackConfig._network_fits_the_workspace: mode == '…'": by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
         "StackConfig._network_fits_the_workspace: isinstance(rule, (FqdnRule, ServiceTagRule)) and mode != '…'":
             by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
+        "StackConfig.monitoring_closed: return '…' in (monitoring.public_network_access_for_ingestion, monitoring.public_network_access_for_query)":
+            MONITOR_SCOPE + by_tests(f"{NET}test_open_monitoring_has_no_private_link_scope"),
         "StackConfig.computes": MODEL_DEFAULT + by_tests("components/test_compute.py::test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
         "StackConfig._image_build_compute_exists: clusters = '…'.join((key for key, c in self.computes.items() if isinstance(c, ClusterConfig))) or '…'":
             by_tests("components/test_compute.py::test_the_image_build_compute_must_be_a_declared_cluster"),
@@ -442,6 +445,16 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "NetworkConfig._subnets_fit: subnets = {'…': self.private_endpoint_subnet, '…': self.client_subnet}": BAD_NETWORK,
         "NetworkConfig._subnets_fit: needed = sum((len(groups) for groups in TARGET_GROUPS.values())) + ...": BAD_NETWORK,
         "NetworkConfig._subnets_fit: placed['…'].num_addresses < needed": BAD_NETWORK,
+        "ExistingNetwork._zone_ids_name_their_zones: not zone_id.lower().endswith(f'…{zone}')": BAD_NETWORK,
+        "Network.__init__: self._targets = {**dependencies.targets, '…': NetworkTarget(scope.id, scope_name)}": MONITOR_SCOPE,
+        "Network.__init__: self.private_endpoints['…'] = self._private_endpoint('…', '…', subnet_id, zone_ids)": MONITOR_SCOPE,
+        "PrivateLinkScope.location": MONITOR_SCOPE,
+        "monitor.AccessModeSettingsArgs.ingestion_access_mode": MONITOR_SCOPE,
+        "monitor.AccessModeSettingsArgs.query_access_mode": MONITOR_SCOPE,
+        "needed_zones: groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (['…'] if monitoring else [])":
+            MONITOR_SCOPE + DNS,
+        "self._private_endpoint[0]": MONITOR_SCOPE,
+        "self._private_endpoint[1]": MONITOR_SCOPE,
         "ExistingNetwork.dns_zone_groups_by_policy": KEY_REACHES + by_tests(f"{NET}test_zone_groups_can_be_left_to_azure_policy"),
         "ServiceTagRule.protocol": OUTBOUND,
         "ServiceTagRule.port_ranges": OUTBOUND,
@@ -641,6 +654,10 @@ NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
         "PrivateDnsZoneGroup.private_dns_zone_group_name": NAME_ONLY,
         "network.PrivateDnsZoneConfigArgs.name": NAME_ONLY,
         "ManagedNetworkSettingsRule[1]": "the logical name of an outbound rule",
+        "PrivateLinkScope[1]": "the logical name of the monitor scope",
+        "PrivateLinkScopedResource[1]": "the logical name of a scoped resource",
+        "Network._monitor_scope: scope_name = f\"…{context.names.workspace.removeprefix('…')}\"": NAME_ONLY,
+        "pulumi.Output.from_input(resource_id).apply[0]": NAME_ONLY,
         "Network._zone: key = zone.removeprefix('…').replace('…', '…')": "the logical name of a zone",
         "_rule_name: return fqdn.replace('…', '…').replace('…', '…')": NAME_ONLY,
         "Network.__init__: outputs['…'] = {key: endpoint.id for key, endpoint in self.private_endpoints.items()}": OUTPUTS,
