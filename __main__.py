@@ -65,6 +65,7 @@ def main() -> None:
         common,
         config.workspace,
         WorkspaceDependencies(
+            resource_group=resource_group.id,
             storage_account=storage.account.id,
             key_vault=key_vault.vault.id,
             container_registry=container_registry.registry.id,

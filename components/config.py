@@ -30,7 +30,7 @@ from components.data import (
 )
 from components.key_vault import KeyVaultConfig
 from components.monitoring import MonitoringConfig
-from components.network import FqdnRule, NetworkConfig, ServiceTagRule
+from components.network_config import FqdnRule, NetworkConfig, ServiceTagRule
 from components.settings import ENVIRONMENTS, ConfigError, Floor, Section, load_settings, one_of
 from components.storage import StorageConfig
 from components.values import Location, NameSuffix, Prefix, ResourceGroupName, TagKey, TagValue
@@ -107,7 +107,7 @@ class StackConfig(Section):
         missing = network.missing_zones(monitoring=self.monitoring_closed)
         if missing:
             raise ValueError(
-                f"network.existing.dnsZoneIds: no id for {', '.join(missing)}; give the hub's zone ids, or set "
+                f"network.dnsZoneIds: no id for {', '.join(missing)}; give the hub's zone ids, or set "
                 "dnsZoneGroupsByPolicy: true if Azure Policy attaches the zone groups"
             )
         for name, rule in network.outbound_rules.items():

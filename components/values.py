@@ -150,6 +150,17 @@ def _ip_range(value: str) -> str:
 
 
 IpRange = Annotated[str, AfterValidator(_ip_range)]
+
+
+def _ip_address(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError("must be an IPv4 address such as 10.0.0.4") from None
+    return value
+
+
+IpAddress = Annotated[str, AfterValidator(_ip_address)]
 RoleName = Annotated[str, AfterValidator(resolve_role)]
 
 

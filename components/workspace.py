@@ -75,6 +75,12 @@ IDENTITY_ROLES: Mapping[str, Sequence[str]] = {
     # Publisher: Entra ID ingestion, where Application Insights local auth is off
     # ("Microsoft Entra authentication for Application Insights").
     "applicationInsights": ("Contributor", "Monitoring Metrics Publisher"),
+    # The managed network's private endpoint to the workspace itself is approved while the workspace
+    # is created, before any grant on the workspace can exist (Microsoft's user-assigned identity
+    # samples grant the approver on the group); studio previews closed storage through the client
+    # private endpoints, which the identity must be able to read ("Use Azure Machine Learning studio
+    # in a virtual network").
+    "resourceGroup": (_APPROVER, "Reader"),
 }
 
 
@@ -82,6 +88,7 @@ IDENTITY_ROLES: Mapping[str, Sequence[str]] = {
 class WorkspaceDependencies:
     """ARM ids of the resources the workspace is linked to (storage and key vault for good)."""
 
+    resource_group: pulumi.Input[str]
     storage_account: pulumi.Input[str]
     key_vault: pulumi.Input[str]
     container_registry: pulumi.Input[str]
@@ -112,6 +119,7 @@ class Workspace(PlatformComponent):
             **self.context.placement,
         )
         scopes = {
+            "resourceGroup": dependencies.resource_group,
             "storage": dependencies.storage_account,
             "keyVault": dependencies.key_vault,
             "containerRegistry": dependencies.container_registry,

@@ -269,6 +269,27 @@ REGISTRY: dict[str, ResourceType] = _entries(
         shown=("addressPrefix", "privateEndpointNetworkPolicies"),
     ),
     ResourceType(
+        "azure-native:network:NetworkSecurityGroup",
+        in_resource_group("Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}"),
+        "networkSecurityGroupName",
+    ),
+    ResourceType(
+        "azure-native:network:RouteTable",
+        in_resource_group("Microsoft.Network/routeTables/{routeTableName}"),
+        "routeTableName",
+    ),
+    ResourceType(
+        "azure-native:network:PublicIPAddress",
+        in_resource_group("Microsoft.Network/publicIPAddresses/{publicIpAddressName}"),
+        "publicIpAddressName",
+        shown=("sku.name", "publicIPAllocationMethod"),
+    ),
+    ResourceType(
+        "azure-native:network:NatGateway",
+        in_resource_group("Microsoft.Network/natGateways/{natGatewayName}"),
+        "natGatewayName",
+    ),
+    ResourceType(
         "azure-native:network:VirtualNetworkPeering",
         in_resource_group(
             "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}"

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Callable, Mapping, Sequence, Union, get_args,
 import pytest
 
 from components.config import StackConfig
-from components.network import PACKAGE_REPOSITORIES, needed_zones
+from components.network_config import needed_zones
 from components.roles import BUILTIN_ROLES
 from components.settings import Section
 from policies.baseline import STATEFUL
@@ -46,6 +46,7 @@ DATA_VERSION = "azure-native:machinelearningservices:DataVersion"
 VNET, SUBNET = "azure-native:network:VirtualNetwork", "azure-native:network:Subnet"
 ENDPOINT, ZONE_GROUP = "azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup"
 PEERING = "azure-native:network:VirtualNetworkPeering"
+ROUTE_TABLE = "azure-native:network:RouteTable"
 OUTBOUND = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
 
 # ARM types of role assignment scopes, as they appear in a scope's id.
@@ -115,6 +116,10 @@ def extra_rule(path: str) -> Callable[[Plan], Any]:
 
 def zone_ids(plan: Plan) -> list:
     return sorted({c["privateDnsZoneId"] for g in plan.of_type(ZONE_GROUP) for c in g.inputs["privateDnsZoneConfigs"]})
+
+
+def next_hops(plan: Plan) -> list:
+    return [route["nextHopIpAddress"] for table in plan.of_type(ROUTE_TABLE) for route in table.inputs["routes"]]
 
 
 def package_rules(plan: Plan) -> bool:
@@ -231,7 +236,7 @@ BATCHES = {
     # (or policy's), and each kind of outbound rule on the rule the fqdn keys set in "staging".
     "no-endpoints": Batch("staging", base="staging"),
     "hub": Batch("staging", base="staging"),
-    "policy-dns": Batch("staging", base="staging", extra={"network": {"existing": {"subnetId": HUB_SUBNET}}}),
+    "policy-dns": Batch("staging", base="staging", extra={"network": {"subnetId": HUB_SUBNET}}),
     "service-tag": Batch("staging", base="staging", extra={"network": {"outboundRules": {"extra": {"type": "serviceTag"}}}}),
     "endpoint-rule": Batch("staging", base="staging", extra={"network": {"outboundRules": {"extra": {"type": "privateEndpoint"}}}}),
 }
@@ -366,8 +371,10 @@ KEYS: dict[str, Key] = {
                                          ["10.60.0.0/24", "10.60.1.0/24"]),
     "network.clientSubnet": Key("10.62.2.0/24", every(SUBNET, "addressPrefix"), ["10.62.0.0/24", "10.62.2.0/24"],
                                 ["10.60.0.0/24", "10.60.1.0/24"]),
-    "network.hubVirtualNetworkId": Key(HUB_VNET, every(PEERING, "remoteVirtualNetwork.id"), [HUB_VNET], []),
-    "network.firewallSku": Key("Basic", at(WORKSPACE, "managedNetwork.firewallSku"), "Basic", "Standard"),
+    "network.hub.virtualNetworkId": Key(HUB_VNET, every(PEERING, "remoteVirtualNetwork.id"), [HUB_VNET], []),
+    "network.hub.useRemoteGateways": Key(True, every(PEERING, "useRemoteGateways"), ["True"], []),
+    "network.hub.egressNextHop": Key("10.62.3.4", next_hops, ["10.62.3.4"], []),
+    "network.firewallSku": Key("Standard", at(WORKSPACE, "managedNetwork.firewallSku"), "Standard", "Basic"),
     "network.packageRepositories": Key(False, package_rules, False, True),
     "network.outboundRules.*.type": Key("fqdn", extra_rule("type"), "FQDN", None),
     "network.outboundRules.*.destination": Key("github.com", extra_rule("destination"), "github.com", None),
@@ -379,9 +386,9 @@ KEYS: dict[str, Key] = {
                                              batch="endpoint-rule"),
     "network.outboundRules.*.subresource": Key("dfs", extra_rule("destination.subresourceTarget"), "dfs", None, batch="endpoint-rule"),
     "network.privateEndpoints": Key(False, lambda plan: len(plan.of_type(ENDPOINT)), 0, 7, batch="no-endpoints"),
-    "network.existing.subnetId": Key(HUB_SUBNET, every(ENDPOINT, "subnet.id"), [HUB_SUBNET] * 7, [PROD_SUBNET] * 7, batch="hub"),
-    "network.existing.dnsZoneIds": Key(HUB_ZONES, zone_ids, sorted(HUB_ZONES.values()), PROD_ZONES, batch="hub"),
-    "network.existing.dnsZoneGroupsByPolicy": Key(True, lambda plan: len(plan.of_type(ZONE_GROUP)), 0, 7, batch="policy-dns"),
+    "network.subnetId": Key(HUB_SUBNET, every(ENDPOINT, "subnet.id"), [HUB_SUBNET] * 7, [PROD_SUBNET] * 7, batch="hub"),
+    "network.dnsZoneIds": Key(HUB_ZONES, zone_ids, sorted(HUB_ZONES.values()), PROD_ZONES, batch="hub"),
+    "network.dnsZoneGroupsByPolicy": Key(True, lambda plan: len(plan.of_type(ZONE_GROUP)), 0, 7, batch="policy-dns"),
     # A datastore "lake" on another account, and a data asset "sales" on it.
     "datastores.*.type": Key("adlsGen2", item(DATASTORE, "data-lake", "properties.datastoreType"), "AzureDataLakeGen2", None),
     "datastores.*.container": Key("raw", item(DATASTORE, "data-lake", "properties.filesystem"), "raw", None),

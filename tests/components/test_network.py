@@ -5,7 +5,7 @@ network's outbound rules; bad network config refused naming the key."""
 import pytest
 
 from components.config import load_config
-from components.network import PACKAGE_REPOSITORIES, TARGET_GROUPS, ZONES
+from components.network_config import PACKAGE_REPOSITORIES, TARGET_GROUPS, ZONES
 from components.settings import ConfigError
 from policies.baseline import check_plan
 from preview.capture import capture_plan
@@ -16,6 +16,7 @@ VNET, SUBNET = "azure-native:network:VirtualNetwork", "azure-native:network:Subn
 ENDPOINT, ZONE_GROUP = "azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup"
 ZONE, LINK = "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink"
 PEERING = "azure-native:network:VirtualNetworkPeering"
+NSG, NAT, PUBLIC_IP, ROUTES = (f"azure-native:network:{t}" for t in ("NetworkSecurityGroup", "NatGateway", "PublicIPAddress", "RouteTable"))
 RULE = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
 WORKSPACE = "azure-native:machinelearningservices:Workspace"
 ROLE = "azure-native:authorization:RoleAssignment"
@@ -85,10 +86,28 @@ def test_the_stack_vnet_has_an_endpoint_and_a_client_subnet(stack_plans):
         vnet = plan.one(VNET)
         assert vnet.inputs["addressSpace"] == {"addressPrefixes": [space]}
         assert vnet.ignore_changes == ["subnets"]  # the subnets are resources of their own
-        subnets = {s.inputs["subnetName"]: s.inputs for s in plan.of_type(SUBNET)}
+        subnets = {s.inputs["subnetName"]: s for s in plan.of_type(SUBNET)}
         assert set(subnets) == {"private-endpoints", "clients"}
-        assert all(s["defaultOutboundAccess"] is False and s["privateEndpointNetworkPolicies"] == "Disabled" for s in subnets.values())
+        for subnet in subnets.values():
+            assert subnet.inputs["defaultOutboundAccess"] is False and subnet.inputs["privateEndpointNetworkPolicies"] == "Disabled"
+            # Every subnet has an NSG (landing zones deny subnets without one).
+            [nsg] = [plan.by_urn(d) for d in subnet.dependencies if plan.by_urn(d).type == NSG]
+            assert subnet.inputs["networkSecurityGroup"]["id"].endswith(nsg.inputs["networkSecurityGroupName"])
+        # Written one after the other: a VNet takes one subnet write at a time (pulumi-azure-native#699).
+        assert plan.depends_on(subnets["clients"], subnets["private-endpoints"])
         assert plan.outputs["network"]["clientSubnetId"].endswith("/subnets/clients")
+
+
+def test_the_client_subnet_reaches_the_internet_through_a_nat_gateway(stack_plans):
+    """A runner signs in to Azure and reaches GitHub and PyPI; a jump box loads studio."""
+    plan = stack_plans["prod"]
+    clients = plan.one(SUBNET, "network-clients-subnet")
+    gateway, address = plan.one(NAT), plan.one(PUBLIC_IP)
+    assert clients.inputs["natGateway"]["id"].endswith(f"/natGateways/{gateway.inputs['natGatewayName']}")
+    assert len(gateway.inputs["publicIpAddresses"]) == 1
+    assert gateway.inputs["publicIpAddresses"][0]["id"].endswith(f"/publicIPAddresses/{address.inputs['publicIpAddressName']}")
+    assert (address.inputs["sku"], address.inputs["publicIPAllocationMethod"]) == ({"name": "Standard"}, "Static")
+    assert "natGateway" not in plan.one(SUBNET, "network-private-endpoints-subnet").inputs
 
 
 def test_dev_is_reached_over_the_internet(stack_plans):
@@ -103,7 +122,8 @@ def test_prod_allows_package_repositories_behind_a_managed_firewall(stack_plans)
     rules = plan.of_type(RULE)
     assert sorted(r.inputs["properties"]["destination"] for r in rules) == sorted(PACKAGE_REPOSITORIES)
     assert all(r.inputs["properties"]["type"] == "FQDN" and r.inputs["properties"]["category"] == "UserDefined" for r in rules)
-    assert plan.one(WORKSPACE).inputs["managedNetwork"]["firewallSku"] == "Standard"
+    # Basic suffices: FQDN rules allow ports 80 and 443 only.
+    assert plan.one(WORKSPACE).inputs["managedNetwork"]["firewallSku"] == "Basic"
     # The workspace's own map is never declared: Azure's required rules stay Azure's.
     assert "outboundRules" not in plan.one(WORKSPACE).inputs["managedNetwork"]
     # One at a time: rules written in parallel delete each other (azapi#453).
@@ -116,9 +136,10 @@ def hub_plan():
     """Prod in a landing zone: an existing spoke subnet, the hub's zones, a storage account elsewhere."""
     config = load_stack_config("prod")
     config[f"{NS}:network"] = {
-        "existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": HUB_ZONES},
+        "subnetId": HUB_SUBNET,
+        "dnsZoneIds": HUB_ZONES,
         "outboundRules": {
-            "monitor": {"type": "serviceTag", "serviceTag": "AzureMonitor"},
+            "monitor": {"type": "serviceTag", "serviceTag": "AzureMonitor", "portRanges": "443, 8443"},
             "github": {"type": "fqdn", "destination": "github.com"},
             "feeds": {"type": "privateEndpoint", "resourceId": LAKE, "subresource": "blob"},
         },
@@ -128,7 +149,7 @@ def hub_plan():
 
 
 def test_an_existing_subnet_and_the_hubs_zones_create_no_network_of_their_own(hub_plan):
-    for resource_type in (VNET, SUBNET, ZONE, LINK, PEERING):
+    for resource_type in (VNET, SUBNET, ZONE, LINK, PEERING, NSG, NAT, PUBLIC_IP):
         assert hub_plan.of_type(resource_type) == [], resource_type
     assert {e.inputs["subnet"]["id"] for e in hub_plan.of_type(ENDPOINT)} == {HUB_SUBNET}
     zone_ids = {c["privateDnsZoneId"] for g in hub_plan.of_type(ZONE_GROUP) for c in g.inputs["privateDnsZoneConfigs"]}
@@ -138,7 +159,7 @@ def test_an_existing_subnet_and_the_hubs_zones_create_no_network_of_their_own(hu
 
 def test_zone_groups_can_be_left_to_azure_policy():
     config = load_stack_config("prod")
-    config[f"{NS}:network"] = {"existing": {"subnetId": HUB_SUBNET, "dnsZoneGroupsByPolicy": True}}
+    config[f"{NS}:network"] = {"subnetId": HUB_SUBNET, "dnsZoneGroupsByPolicy": True}
     plan = capture_plan("prod", config=config)
     assert plan.of_type(ZONE_GROUP) == [] and len(plan.of_type(ENDPOINT)) == 7
 
@@ -146,7 +167,7 @@ def test_zone_groups_can_be_left_to_azure_policy():
 def test_outbound_rules_from_config_and_for_datastores_elsewhere(hub_plan):
     rules = {r.inputs["ruleName"]: r.inputs["properties"] for r in hub_plan.of_type(RULE)}
     assert rules["monitor"] == {"type": "ServiceTag", "category": "UserDefined", "destination": {
-        "serviceTag": "AzureMonitor", "protocol": "TCP", "portRanges": "443", "action": "Allow"}}
+        "serviceTag": "AzureMonitor", "protocol": "TCP", "portRanges": "443,8443", "action": "Allow"}}
     assert rules["github"]["destination"] == "github.com"
     endpoint_rules = {(r["destination"]["serviceResourceId"], r["destination"]["subresourceTarget"])
                       for r in rules.values() if r["type"] == "PrivateEndpoint"}
@@ -156,15 +177,51 @@ def test_outbound_rules_from_config_and_for_datastores_elsewhere(hub_plan):
     approver = [g for g in hub_plan.of_type(ROLE) if g.inputs["scope"] == LAKE and g.inputs["principalId"] == principal
                 and g.inputs["roleDefinitionId"].endswith("b556d68e-0be0-4f35-a333-ad7ee1ce17ea")]
     assert len(approver) == 1
+    # The rules wait for that approval (the first rule, and the rest after it).
+    [first] = [r for r in hub_plan.of_type(RULE) if not any(hub_plan.by_urn(d).type == RULE for d in r.dependencies)]
+    assert hub_plan.depends_on(first, approver[0])
+    # A grant on another subscription names that subscription's role definition (azure-rest-api-specs#10939).
+    assert approver[0].inputs["roleDefinitionId"].startswith("/subscriptions/00000000-0000-4000-8000-000000000002/")
+
+def test_outbound_rules_wait_long_enough_for_the_managed_firewall(stack_plans):
+    """The first FQDN rule builds the managed firewall (about 10 minutes after the network's ~30)."""
+    for rule in stack_plans["prod"].of_type(RULE):
+        assert rule.timeouts == {"create": "60m", "update": "60m", "delete": "60m"}
 
 
-def test_a_hub_peering_is_declared_from_the_stacks_side():
+def test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_firewall():
     config = load_stack_config("prod")
     hub_vnet = f"{HUB}/virtualNetworks/vnet-hub"
-    config[f"{NS}:network"] = {"hubVirtualNetworkId": hub_vnet}
-    peering = capture_plan("prod", config=config).one(PEERING).inputs
+    config[f"{NS}:network"] = {
+        "hub": {"virtualNetworkId": hub_vnet, "useRemoteGateways": True, "egressNextHop": "10.0.0.4"},
+        "dnsZoneIds": HUB_ZONES,
+    }
+    plan = capture_plan("prod", config=config)
+    peering = plan.one(PEERING).inputs
     assert peering["remoteVirtualNetwork"] == {"id": hub_vnet}
-    assert (peering["allowVirtualNetworkAccess"], peering["allowForwardedTraffic"]) == (True, True)
+    assert (peering["allowVirtualNetworkAccess"], peering["allowForwardedTraffic"], peering["useRemoteGateways"]) == (True, True, True)
+    # The hub's zones serve VPN users too: the stack creates none of its own.
+    assert plan.of_type(ZONE) == [] and plan.of_type(LINK) == []
+    assert {c["privateDnsZoneId"] for g in plan.of_type(ZONE_GROUP) for c in g.inputs["privateDnsZoneConfigs"]} == set(HUB_ZONES.values())
+    # Internet traffic of the clients subnet goes through the hub's firewall, not a NAT gateway.
+    routes = plan.one(ROUTES)
+    assert routes.inputs["routes"] == [{"name": "internet-through-hub", "addressPrefix": "0.0.0.0/0",
+                                        "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.0.0.4"}]
+    assert plan.one(SUBNET, "network-clients-subnet").inputs["routeTable"]["id"].endswith(f"/routeTables/{routes.inputs['routeTableName']}")
+    assert plan.of_type(NAT) == []
+
+
+def test_the_workspace_identity_can_approve_its_own_endpoint_and_read_the_client_endpoints(stack_plans):
+    """Approver and Reader on the group, before the workspace: the managed network's endpoint to the
+    workspace is approved while it is created; studio previews storage through the client endpoints."""
+    plan = stack_plans["prod"]
+    principal = plan.outputs["workspace"]["identityPrincipalId"]
+    group = f"/subscriptions/{plan.outputs['subscriptionId']}/resourceGroups/{plan.outputs['resourceGroupName']}"
+    held = {g.inputs["roleDefinitionId"].rsplit("/", 1)[-1]: g for g in plan.of_type(ROLE)
+            if g.inputs["scope"] == group and g.inputs["principalId"] == principal}
+    assert set(held) == {"b556d68e-0be0-4f35-a333-ad7ee1ce17ea", "acdd72a7-3385-48ef-bd42-f606fba81ae7"}
+    wait = plan.one("time:index/sleep:Sleep")
+    assert all(plan.depends_on(wait, grant) for grant in held.values())
 
 
 def test_without_endpoints_prod_is_refused_and_a_closed_resource_fails_the_baseline(stack_config):
@@ -181,14 +238,19 @@ BAD_NETWORK_CONFIG = [
     ({"privateEndpointSubnet": "10.70.0.0/24"}, "network: privateEndpointSubnet: 10.70.0.0/24 is not inside addressSpace 10.60.0.0/22"),
     ({"clientSubnet": "10.60.0.128/25"}, "network: clientSubnet: 10.60.0.128/25 overlaps privateEndpointSubnet 10.60.0.0/24"),
     ({"privateEndpointSubnet": "10.60.0.0/29"}, "network: privateEndpointSubnet: 10.60.0.0/29 has 8 addresses"),
-    ({"existing": {"subnetId": "subnet-1"}}, "network.existing.subnetId: must be a subnet resource id"),
-    ({"existing": {"subnetId": HUB_SUBNET}}, "network.existing.dnsZoneIds: no id for privatelink.api.azureml.ms"),
-    ({"existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": {**HUB_ZONES, "privatelink.azurecr.io": HUB_ZONES["privatelink.blob.core.windows.net"]}}},
-     "network.existing: dnsZoneIds.privatelink.azurecr.io: " + HUB_ZONES["privatelink.blob.core.windows.net"] + " is not the id of private DNS zone"),
-    ({"existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": {"blob.core.windows.net": f"{HUB}/privateDnsZones/x"}}},
-     "network.existing.dnsZoneIds.blob.core.windows.net: must be a private DNS zone name"),
-    ({"existing": {"subnetId": HUB_SUBNET, "dnsZoneGroupsByPolicy": True}, "hubVirtualNetworkId": f"{HUB}/virtualNetworks/hub"},
-     "network: hubVirtualNetworkId: peers the VNet the stack creates"),
+    ({"subnetId": "subnet-1"}, "network.subnetId: must be a subnet resource id"),
+    ({"subnetId": HUB_SUBNET}, "network.dnsZoneIds: no id for privatelink.api.azureml.ms"),
+    ({"dnsZoneIds": {"privatelink.blob.core.windows.net": HUB_ZONES["privatelink.blob.core.windows.net"]}},
+     "network.dnsZoneIds: no id for privatelink.api.azureml.ms"),
+    ({"dnsZoneIds": {**HUB_ZONES, "privatelink.azurecr.io": HUB_ZONES["privatelink.blob.core.windows.net"]}},
+     "network: dnsZoneIds.privatelink.azurecr.io: " + HUB_ZONES["privatelink.blob.core.windows.net"] + " is not the id of private DNS zone"),
+    ({"dnsZoneIds": {"blob.core.windows.net": f"{HUB}/privateDnsZones/x"}},
+     "network.dnsZoneIds.blob.core.windows.net: must be a private DNS zone name"),
+    ({"subnetId": HUB_SUBNET, "dnsZoneGroupsByPolicy": True, "hub": {"virtualNetworkId": f"{HUB}/virtualNetworks/hub"}},
+     "network: hub: peers the VNet the stack creates"),
+    ({"hub": {"virtualNetworkId": f"{HUB}/privateDnsZones/hub"}}, "network.hub.virtualNetworkId: must be a virtual network resource id"),
+    ({"hub": {"virtualNetworkId": f"{HUB}/virtualNetworks/hub", "egressNextHop": "10.0.0.0/24"}},
+     "network.hub.egressNextHop: must be an IPv4 address"),
     ({"outboundRules": {"git": {"type": "fqdn", "destination": "https://github.com"}}}, "network.outboundRules.git.destination: must be a host name"),
     ({"outboundRules": {"monitor": {"type": "serviceTag", "serviceTag": "AzureMonitor", "portRanges": "https"}}},
      "network.outboundRules.monitor.portRanges: must be ports such as 443"),
@@ -235,7 +297,7 @@ def test_closed_monitoring_needs_a_private_path(stack_config):
     closed = {"publicNetworkAccessForQuery": "Disabled"}
     with pytest.raises(ConfigError, match=r"monitoring\.publicNetworkAccessForIngestion/ForQuery: Disabled needs network\.privateEndpoints"):
         load_config(stack_config("dev", monitoring=closed), "dev")
-    existing = {"existing": {"subnetId": HUB_SUBNET, "dnsZoneIds": HUB_ZONES}}
+    existing = {"subnetId": HUB_SUBNET, "dnsZoneIds": HUB_ZONES}
     with pytest.raises(ConfigError, match="no id for privatelink.monitor.azure.com"):
         load_config(stack_config("prod", monitoring=closed, network=existing), "prod")
 

@@ -258,6 +258,7 @@ VNET_TESTS = by_tests(f"{NET}test_the_stack_vnet_has_an_endpoint_and_a_client_su
 OUTBOUND = by_tests(f"{NET}test_outbound_rules_from_config_and_for_datastores_elsewhere")
 PACKAGES = by_tests(f"{NET}test_prod_allows_package_repositories_behind_a_managed_firewall")
 BAD_NETWORK = by_tests(f"{NET}test_bad_network_config_is_refused_naming_the_key")
+HUB_TESTS = by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_firewall")
 MONITOR_SCOPE = by_tests(f"{NET}test_closed_monitoring_is_reached_through_an_azure_monitor_private_link_scope")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
 
@@ -286,6 +287,10 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "monitor.DiagnosticsLogSettingsArgs.enabled": DIAGNOSTICS,
         "monitor.DiagnosticsMetricSettingsArgs.enabled": DIAGNOSTICS,
         "GRANT_PREFIX": URN,
+        "_subscription_of: isinstance(scope, str) and scope.lower().startswith('…')": by_tests(
+            "components/test_network.py::test_outbound_rules_from_config_and_for_datastores_elsewhere"),
+        "_subscription_of: return scope.split('…')[...]": by_tests(
+            "components/test_network.py::test_outbound_rules_from_config_and_for_datastores_elsewhere"),
         "PRE_SPLIT_PARENT": URN,
         "DiagnosticCategories.logs": DIAGNOSTICS,
         "DiagnosticCategories.metrics": DIAGNOSTICS,
@@ -430,7 +435,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_VERSION_ARGS": IRIS + DATA_ON_LAKE,
         "Data.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
     },
-    "network.py": {
+    "network_config.py": {
         "TARGET_GROUPS": REACHABLE,
         "ZONES": DNS,
         "PACKAGE_REPOSITORIES": PACKAGES,
@@ -442,29 +447,34 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "NetworkConfig.client_subnet": MODEL_DEFAULT + VNET_TESTS,
         "NetworkConfig.package_repositories": MODEL_DEFAULT + PACKAGES,
         "NetworkConfig.firewall_sku": MODEL_DEFAULT + PACKAGES,
+        "NetworkConfig.dns_zone_groups_by_policy": KEY_REACHES + by_tests(f"{NET}test_zone_groups_can_be_left_to_azure_policy"),
         "NetworkConfig._subnets_fit: subnets = {'…': self.private_endpoint_subnet, '…': self.client_subnet}": BAD_NETWORK,
-        "NetworkConfig._subnets_fit: needed = sum((len(groups) for groups in TARGET_GROUPS.values())) + ...": BAD_NETWORK,
+        "NetworkConfig._subnets_fit: needed = sum((len(groups) for groups in TARGET_GROUPS.values())) + ... + ...": BAD_NETWORK,
         "NetworkConfig._subnets_fit: placed['…'].num_addresses < needed": BAD_NETWORK,
-        "ExistingNetwork._zone_ids_name_their_zones: not zone_id.lower().endswith(f'…{zone}')": BAD_NETWORK,
-        "Network.__init__: self._targets = {**dependencies.targets, '…': NetworkTarget(scope.id, scope_name)}": MONITOR_SCOPE,
-        "Network.__init__: self.private_endpoints['…'] = self._private_endpoint('…', '…', subnet_id, zone_ids)": MONITOR_SCOPE,
-        "PrivateLinkScope.location": MONITOR_SCOPE,
-        "monitor.AccessModeSettingsArgs.ingestion_access_mode": MONITOR_SCOPE,
-        "monitor.AccessModeSettingsArgs.query_access_mode": MONITOR_SCOPE,
-        "needed_zones: groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (['…'] if monitoring else [])":
-            MONITOR_SCOPE + DNS,
-        "self._private_endpoint[0]": MONITOR_SCOPE,
-        "self._private_endpoint[1]": MONITOR_SCOPE,
-        "ExistingNetwork.dns_zone_groups_by_policy": KEY_REACHES + by_tests(f"{NET}test_zone_groups_can_be_left_to_azure_policy"),
+        "NetworkConfig._zone_ids_name_their_zones: not zone_id.lower().endswith(f'…{zone}')": BAD_NETWORK,
+        "HubConfig.use_remote_gateways": KEY_REACHES + HUB_TESTS,
         "ServiceTagRule.protocol": OUTBOUND,
         "ServiceTagRule.port_ranges": OUTBOUND,
+        "needed_zones: groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (['…'] if monitoring else [])":
+            MONITOR_SCOPE + DNS,
+    },
+    "network.py": {
+        "RULE_TIMEOUT": by_tests(f"{NET}test_outbound_rules_wait_long_enough_for_the_managed_firewall"),
         "Network.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        "Network.__init__: {**TARGET_GROUPS, '…': ('…',)}.items()": REACHABLE + MONITOR_SCOPE,
+        "Network.__init__: self._targets['…'] = NetworkTarget(scope.id, scope_name)": MONITOR_SCOPE,
         "Network.__init__: self.private_endpoints[f'{target_key}…{group}'] = self._private_endpoint(target_key, group, subnet_id, zone_ids)":
             REACHABLE,
-        "Network._placement: subnets = {'…': settings.private_endpoint_subnet, '…': settings.client_subnet}": VNET_TESTS,
-        "Network._placement: return (declared['…'].id, {zone: created.id for zone, created in zones.items()}, outputs)": REACHABLE + DNS,
-        "Network._placement: return (existing.subnet_id, zone_ids, {'…': existing.subnet_id})":
-            by_tests(f"{NET}test_an_existing_subnet_and_the_hubs_zones_create_no_network_of_their_own"),
+        "Network._subnet: self._subnet_in[1]": VNET_TESTS,
+        "self._subnet_in.egress": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "Network._egress: return {'…': network.RouteTableArgs(id=routes.id)}": HUB_TESTS,
+        "Network._egress: return {'…': network.SubResourceArgs(id=gateway.id)}":
+            by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "network.RouteArgs.address_prefix": HUB_TESTS,
+        "network.RouteArgs.next_hop_type": HUB_TESTS,
+        "network.NatGatewaySkuArgs.name": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "network.PublicIPAddressSkuArgs.name": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "PublicIPAddress.public_ip_allocation_method": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
         "Network._private_endpoint: endpoint_name = context.names.instance('…', f'…{target.name}…{group}')":
             by_tests(f"{NET}test_the_workspace_endpoint_comes_after_the_workspace"),
         "PrivateEndpoint.custom_network_interface_name": REACHABLE,
@@ -474,17 +484,22 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "PrivateZone.location": DNS,
         "VirtualNetworkLink.location": DNS,
         "VirtualNetworkLink.registration_enabled": DNS,
-        "VirtualNetworkPeering.allow_forwarded_traffic": by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side"),
-        "VirtualNetworkPeering.allow_virtual_network_access": by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side"),
+        "VirtualNetworkPeering.allow_forwarded_traffic": HUB_TESTS,
+        "VirtualNetworkPeering.allow_virtual_network_access": HUB_TESTS,
+        "self._zone_ids[1]": by_tests(f"{NET}test_an_existing_subnet_and_the_hubs_zones_create_no_network_of_their_own") + HUB_TESTS,
+        "PrivateLinkScope.location": MONITOR_SCOPE,
+        "monitor.AccessModeSettingsArgs.ingestion_access_mode": MONITOR_SCOPE,
+        "monitor.AccessModeSettingsArgs.query_access_mode": MONITOR_SCOPE,
         "Network._outbound_rules: mode == '…'": by_tests(f"{NET}test_dev_is_reached_over_the_internet"),
         "Network._outbound_rules: endpoints[f'…{key}…{subresource}'] = (account, subresource)": OUTBOUND,
-        "Network._outbound_rules: approver = RoleAssignment.for_identity(dependencies.workspace_principal_id, '…', '…')": OUTBOUND,
+        "Network._approvals: approver = RoleAssignment.for_identity(self._dependencies.workspace_principal_id, '…', '…')": OUTBOUND,
         "self.assign_roles[0]": OUTBOUND,
         "ml.FqdnOutboundRuleArgs.type": PACKAGES,
         "ml.FqdnOutboundRuleArgs.category": PACKAGES,
         "ml.ServiceTagOutboundRuleArgs.type": OUTBOUND,
         "ml.ServiceTagOutboundRuleArgs.category": OUTBOUND,
         "ml.ServiceTagDestinationArgs.action": OUTBOUND,
+        "ml.ServiceTagDestinationArgs.port_ranges": OUTBOUND,
         "ml.PrivateEndpointOutboundRuleArgs.type": OUTBOUND,
         "ml.PrivateEndpointOutboundRuleArgs.category": OUTBOUND,
         "ml.PrivateEndpointDestinationArgs.spark_enabled": OUTBOUND,
@@ -631,7 +646,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_APPROVER": IDENTITY_GRANTS,
         "IDENTITY_ROLES": IDENTITY_GRANTS,
         "Workspace.__init__: super().__init__('…', name, common)": URN,
-        "Workspace.__init__: scopes = {'…': dependencies.storage_account, '…': dependencies.key_vault, "
+        "Workspace.__init__: scopes = {'…': dependencies.resource_group, '…': dependencies.storage_account, '…': dependencies.key_vault, "
         "'…': dependencies.container_registry, '…': dependencies.application_insights}": IDENTITY_GRANTS,
         "Workspace._propagated: seconds == ...": by_tests(f"{PLATFORM}test_the_wait_can_be_tuned_or_left_out") + WAIT,
     },
@@ -642,9 +657,21 @@ NAME_ONLY = "a name or description Azure shows; no access or protection depends 
 OUTPUTS = "stack output names for tools (test_outputs_give_tools_what_they_need holds those tools read)"
 
 NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
+    "network_config.py": {
+        "_rule_name: return fqdn.replace('…', '…').replace('…', '…')": NAME_ONLY,
+    },
     "network.py": {
         "VirtualNetwork[1]": "the logical name of the VNet",
         "Subnet[1]": "the logical name of a subnet",
+        "NetworkSecurityGroup[1]": "the logical name of a subnet's NSG",
+        "NetworkSecurityGroup.network_security_group_name": NAME_ONLY,
+        "RouteTable[1]": "the logical name of the clients subnet's routes",
+        "RouteTable.route_table_name": NAME_ONLY,
+        "network.RouteArgs.name": NAME_ONLY,
+        "PublicIPAddress[1]": "the logical name of the NAT gateway's address",
+        "PublicIPAddress.public_ip_address_name": NAME_ONLY,
+        "NatGateway[1]": "the logical name of the NAT gateway",
+        "NatGateway.nat_gateway_name": NAME_ONLY,
         "VirtualNetworkPeering[1]": "the logical name of the peering",
         "VirtualNetworkPeering.virtual_network_peering_name": NAME_ONLY,
         "PrivateZone[1]": "the logical name of a zone",
@@ -659,10 +686,11 @@ NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
         "Network._monitor_scope: scope_name = f\"…{context.names.workspace.removeprefix('…')}\"": NAME_ONLY,
         "pulumi.Output.from_input(resource_id).apply[0]": NAME_ONLY,
         "Network._zone: key = zone.removeprefix('…').replace('…', '…')": "the logical name of a zone",
-        "_rule_name: return fqdn.replace('…', '…').replace('…', '…')": NAME_ONLY,
+        "Network.__init__: outputs['…'] = subnet_id": OUTPUTS,
+        "Network.__init__: outputs['…'] = zone_ids": OUTPUTS,
         "Network.__init__: outputs['…'] = {key: endpoint.id for key, endpoint in self.private_endpoints.items()}": OUTPUTS,
-        "Network._placement: outputs = {'…': vnet.id, '…': declared['…'].id, **({'…': declared['…'].id} if '…' in declared else {}), "
-        "'…': {zone: created.id for zone, created in zones.items()}}": OUTPUTS,
+        "Network._subnet: outputs: dict = {'…': vnet.id}": OUTPUTS,
+        "Network._subnet: outputs['…'] = clients.id": OUTPUTS,
         "self.finish[0]": OUTPUTS,
     },
     "compute.py": {
