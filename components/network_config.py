@@ -88,10 +88,32 @@ class ServiceTagRule(Section):
     ] = "443"
 
 
+# Private link sub-resources of the types outbound rules most often target ("What is a private
+# endpoint?", private-link resource table); other types are left for Azure to judge.
+SUBRESOURCES: Mapping[str, tuple[str, ...]] = {
+    "microsoft.storage/storageaccounts": ("blob", "blob_secondary", "file", "queue", "table", "dfs", "dfs_secondary", "web"),
+    "microsoft.keyvault/vaults": ("vault",),
+    "microsoft.containerregistry/registries": ("registry",),
+    "microsoft.machinelearningservices/workspaces": ("amlworkspace",),
+    "microsoft.machinelearningservices/registries": ("amlregistry",),
+    "microsoft.cognitiveservices/accounts": ("account",),
+    "microsoft.search/searchservices": ("searchService",),
+    "microsoft.sql/servers": ("sqlServer",),
+}
+
+
 class PrivateEndpointRule(Section):
     type: Literal["privateEndpoint"]
     resource_id: ArmId
     subresource: Annotated[str, matching(r"[a-zA-Z][a-zA-Z0-9_]{1,39}", "a private link sub-resource such as blob, dfs or registry")]
+
+    @model_validator(mode="after")
+    def _subresource_of_the_target(self) -> PrivateEndpointRule:
+        provider_type = "/".join(self.resource_id.split("/providers/", 1)[1].split("/")[:2]).lower()
+        known = SUBRESOURCES.get(provider_type)
+        if known is not None and self.subresource not in known:
+            raise ValueError(f"subresource: {provider_type} offers {', '.join(known)} (got {self.subresource!r})")
+        return self
 
 
 OutboundRule = Annotated[Union[FqdnRule, ServiceTagRule, PrivateEndpointRule], Field(discriminator="type")]

@@ -256,6 +256,8 @@ BAD_NETWORK_CONFIG = [
      "network.outboundRules.monitor.portRanges: must be ports such as 443"),
     ({"outboundRules": {"feed": {"type": "privateEndpoint", "resourceId": "stlake", "subresource": "blob"}}},
      "network.outboundRules.feed.resourceId: must be an Azure resource id"),
+    ({"outboundRules": {"feed": {"type": "privateEndpoint", "resourceId": LAKE, "subresource": "vault"}}},
+     "network.outboundRules.feed: subresource: microsoft.storage/storageaccounts offers blob, blob_secondary, file"),
     ({"outboundRules": {"x": {"type": "vpn"}}}, "network.outboundRules.x.type: Input should be 'fqdn', 'serviceTag' or 'privateEndpoint'"),
     ({"firewallSku": "Premium"}, "network.firewallSku: Input should be 'Basic' or 'Standard'"),
 ]

@@ -453,6 +453,11 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "NetworkConfig._subnets_fit: placed['…'].num_addresses < needed": BAD_NETWORK,
         "NetworkConfig._zone_ids_name_their_zones: not zone_id.lower().endswith(f'…{zone}')": BAD_NETWORK,
         "HubConfig.use_remote_gateways": KEY_REACHES + HUB_TESTS,
+        "SUBRESOURCES": BAD_NETWORK + OUTBOUND,
+        "PrivateEndpointRule._subresource_of_the_target: provider_type = '…'.join(self.resource_id.split('…', ...)[...].split('…')[:...]).lower()":
+            BAD_NETWORK + OUTBOUND,
+        "self.resource_id.split[0]": BAD_NETWORK + OUTBOUND,
+        "self.resource_id.split[1]": BAD_NETWORK + OUTBOUND,
         "ServiceTagRule.protocol": OUTBOUND,
         "ServiceTagRule.port_ranges": OUTBOUND,
         "needed_zones: groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (['…'] if monitoring else [])":
