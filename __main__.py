@@ -15,6 +15,7 @@ from components.data import Data, DataDependencies
 from components.key_vault import KeyVault
 from components.monitoring import Monitoring
 from components.naming import platform_names
+from components.network import Network, NetworkDependencies, NetworkTarget
 from components.resource_group import ResourceGroup
 from components.secrets import hide_secrets, hide_secrets_in_every_resource, secret_strings, stack_config
 from components.storage import Storage
@@ -58,16 +59,19 @@ def main() -> None:
     storage = Storage("storage", common, config.storage)
     key_vault = KeyVault("key-vault", common, config.key_vault)
     container_registry = ContainerRegistry("container-registry", common, config.container_registry)
+    approved_only = config.workspace.isolation_mode == "AllowOnlyApprovedOutbound"
     workspace = Workspace(
         "ml",
         common,
         config.workspace,
         WorkspaceDependencies(
+            resource_group=resource_group.id,
             storage_account=storage.account.id,
             key_vault=key_vault.vault.id,
             container_registry=container_registry.registry.id,
             application_insights=monitoring.application_insights.id,
         ),
+        firewall_sku=config.network.firewall_sku if approved_only and config.network.fqdn_rules() else None,
     )
 
     compute = Compute(
@@ -104,9 +108,36 @@ def main() -> None:
             access: external_data_assignments(config.personas, users, access) for access in ("readWrite", "readOnly")
         },
     )
+    names = context.names
+    network = Network(
+        "network",
+        common,
+        config.network,
+        NetworkDependencies(
+            targets={
+                "workspace": NetworkTarget(workspace.workspace.id, workspace.azure_name),
+                "storage": NetworkTarget(storage.account.id, names.storage_account),
+                "keyVault": NetworkTarget(key_vault.vault.id, names.key_vault),
+                **(
+                    {"containerRegistry": NetworkTarget(container_registry.registry.id, names.container_registry)}
+                    if config.container_registry.sku == "Premium"
+                    else {}
+                ),
+            },
+            workspace_name=workspace.workspace.name,
+            workspace_principal_id=workspace.identity.principal_id,
+            isolation_mode=config.workspace.isolation_mode,
+            external_storage={
+                key: (store.storage_account_id, ("blob", "dfs") if store.type == "adlsGen2" else ("blob",))
+                for key, store in config.datastores.items()
+                if store.storage_account_id
+            },
+            monitoring=(monitoring.log_analytics.id, monitoring.application_insights.id) if config.monitoring_closed else (),
+        ),
+    )
 
     outputs = {"environment": config.environment, "location": config.location, "subscriptionId": client.subscription_id}
-    for component in (resource_group, monitoring, storage, key_vault, container_registry, workspace, compute, data):
+    for component in (resource_group, monitoring, storage, key_vault, container_registry, workspace, compute, data, network):
         outputs.update(component.stack_outputs)
     for key, value in outputs.items():
         pulumi.export(key, hide_secrets(value, secrets))

@@ -135,6 +135,7 @@ class PlatformComponent(pulumi.ComponentResource):
         ignore_changes: Sequence[str] = (),
         delete_before_replace: bool = False,
         retain_on_delete: bool = False,
+        timeouts: pulumi.CustomTimeouts | None = None,
         **args: Any,
     ) -> AzureResource:
         """Declare a child resource. Stateful ones (they hold data) get Pulumi `protect`; types in
@@ -148,6 +149,7 @@ class PlatformComponent(pulumi.ComponentResource):
             ignore_changes=list(ignore_changes) or None,
             delete_before_replace=delete_before_replace or None,
             retain_on_delete=retain_on_delete or None,
+            custom_timeouts=timeouts,
         )
         resource = resource_type(name, **args, opts=options)
         self._send_diagnostics(name, resource, moved_from)
@@ -172,7 +174,7 @@ class PlatformComponent(pulumi.ComponentResource):
                 scope=scope,
                 principal_id=assignment.principal_id,
                 principal_type=assignment.principal_type,
-                role_definition_id=role_definition_id(self.context.subscription_id, assignment.role),
+                role_definition_id=role_definition_id(_subscription_of(scope) or self.context.subscription_id, assignment.role),
                 role_assignment_name=deterministic_guid(
                     self.context.subscription_id, self.context.project, self.context.stack, seed, assignment.key,
                     assignment.role,
@@ -226,6 +228,14 @@ class PlatformComponent(pulumi.ComponentResource):
             notes="Managed by azureml-platform: remove the lock in the stack config before deleting.",
             opts=self._options(None),
         )
+
+
+def _subscription_of(scope: pulumi.Input[str]) -> str | None:
+    """The subscription of a scope given as text: a role definition id names the scope's own
+    subscription, or ARM rewrites it and the grant diffs forever (Azure/azure-rest-api-specs#10939)."""
+    if isinstance(scope, str) and scope.lower().startswith("/subscriptions/"):
+        return scope.split("/")[2]
+    return None
 
 
 def _pre_split_alias(old_name: str) -> pulumi.Alias:

@@ -30,6 +30,7 @@ from components.data import (
 )
 from components.key_vault import KeyVaultConfig
 from components.monitoring import MonitoringConfig
+from components.network_config import FqdnRule, NetworkConfig, ServiceTagRule
 from components.settings import ENVIRONMENTS, ConfigError, Floor, Section, load_settings, one_of
 from components.storage import StorageConfig
 from components.values import Location, NameSuffix, Prefix, ResourceGroupName, TagKey, TagValue
@@ -64,6 +65,7 @@ class StackConfig(Section):
     datastores: Datastores = Field(default=DEFAULT_DATASTORES, validate_default=True)
     # Data assets by name, each with its versions.
     data_assets: DataAssets = {}
+    network: NetworkConfig = NetworkConfig()
 
     environment_defaults = {
         # Staging rehearses prod's network and data protection, but can be torn down freely.
@@ -86,6 +88,36 @@ class StackConfig(Section):
                 "workspace.imageBuildCompute: required while containerRegistry.network.publicNetworkAccess "
                 "is Disabled (a closed registry cannot build images)"
             )
+        return self
+
+    @property
+    def monitoring_closed(self) -> bool:
+        """Whether Log Analytics and Application Insights are reached only privately."""
+        monitoring = self.monitoring
+        return "Disabled" in (monitoring.public_network_access_for_ingestion, monitoring.public_network_access_for_query)
+
+    @model_validator(mode="after")
+    def _network_fits_the_workspace(self) -> StackConfig:
+        mode, network = self.workspace.isolation_mode, self.network
+        if self.monitoring_closed and not network.private_endpoints:
+            raise ValueError(
+                "monitoring.publicNetworkAccessForIngestion/ForQuery: Disabled needs network.privateEndpoints (an Azure "
+                "Monitor private link scope is the only way in then)"
+            )
+        missing = network.missing_zones(monitoring=self.monitoring_closed)
+        if missing:
+            raise ValueError(
+                f"network.dnsZoneIds: no id for {', '.join(missing)}; give the hub's zone ids, or set "
+                "dnsZoneGroupsByPolicy: true if Azure Policy attaches the zone groups"
+            )
+        for name, rule in network.outbound_rules.items():
+            if mode == "Disabled":
+                raise ValueError(f"network.outboundRules.{name}: the workspace has no managed network (workspace.isolationMode Disabled)")
+            if isinstance(rule, (FqdnRule, ServiceTagRule)) and mode != "AllowOnlyApprovedOutbound":
+                raise ValueError(
+                    f"network.outboundRules.{name}: {rule.type} rules apply only with workspace.isolationMode "
+                    f"AllowOnlyApprovedOutbound ({mode} already allows internet outbound)"
+                )
         return self
 
     @model_validator(mode="after")

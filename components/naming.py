@@ -32,6 +32,7 @@ RULES = {
     "storage_account": NameRule("st", 24, r"[a-z0-9]{3,24}", hyphens=False, globally_unique=True),
     "key_vault": NameRule("kv", 24, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", globally_unique=True),
     "container_registry": NameRule("cr", 50, r"[a-zA-Z0-9]{5,50}", hyphens=False, globally_unique=True),
+    "virtual_network": NameRule("vnet", 64, r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]"),
 }
 
 
@@ -73,6 +74,7 @@ class Names:
     storage_account: str
     key_vault: str
     container_registry: str
+    virtual_network: str
 
     def instance(self, kind: str, key: str) -> str:
         """The Azure name of the item `key` of a map in the stack config (e.g. compute "cpu")."""

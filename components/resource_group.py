@@ -15,6 +15,7 @@ class ResourceGroup(PlatformComponent):
 
     name: pulumi.Output[str]
     azure_name: str  # the same, known before deployment
+    id: pulumi.Output[str]
 
     def __init__(self, name: str, common: CommonArgs, existing: str | None = None):
         super().__init__("azureml-platform:resources:ResourceGroup", name, common)
@@ -37,5 +38,6 @@ class ResourceGroup(PlatformComponent):
                 ),
             )
             self.name, group_id = group.name, group.id
+        self.id = group_id
         self.grant_people("resourceGroup", group_id)
         self.finish({"resourceGroupName": self.name})

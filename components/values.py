@@ -94,6 +94,37 @@ ArmStorageAccountId = Annotated[
         "a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)",
     ),
 ]
+ArmId = Annotated[
+    str,
+    matching(
+        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/[A-Za-z]+\.[A-Za-z]+/[^/]+/[^/]+(/[^/]+/[^/]+)*",
+        "an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>)",
+    ),
+]
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError as error:
+        raise ValueError(f"must be an IPv4 CIDR range such as 10.60.0.0/24 with no host bits set ({error})") from None
+    if "/" not in value:
+        raise ValueError("must be an IPv4 CIDR range such as 10.60.0.0/24 (a prefix length is required)")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+# A host name, or a wildcard over a domain (*.anaconda.org), as managed network FQDN rules take them.
+Fqdn = Annotated[
+    str,
+    matching(
+        r"(\*\.)?([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}",
+        "a host name such as pypi.org, or a wildcard such as *.anaconda.org",
+    ),
+]
+PrivateZoneName = Annotated[
+    str, matching(r"privatelink(\.[a-z0-9-]+)+", "a private DNS zone name such as privatelink.blob.core.windows.net")
+]
 ArmKeyVaultId = Annotated[
     str,
     matching(
@@ -119,6 +150,17 @@ def _ip_range(value: str) -> str:
 
 
 IpRange = Annotated[str, AfterValidator(_ip_range)]
+
+
+def _ip_address(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError("must be an IPv4 address such as 10.0.0.4") from None
+    return value
+
+
+IpAddress = Annotated[str, AfterValidator(_ip_address)]
 RoleName = Annotated[str, AfterValidator(resolve_role)]
 
 

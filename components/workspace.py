@@ -75,6 +75,12 @@ IDENTITY_ROLES: Mapping[str, Sequence[str]] = {
     # Publisher: Entra ID ingestion, where Application Insights local auth is off
     # ("Microsoft Entra authentication for Application Insights").
     "applicationInsights": ("Contributor", "Monitoring Metrics Publisher"),
+    # The managed network's private endpoint to the workspace itself is approved while the workspace
+    # is created, before any grant on the workspace can exist (Microsoft's user-assigned identity
+    # samples grant the approver on the group); studio previews closed storage through the client
+    # private endpoints, which the identity must be able to read ("Use Azure Machine Learning studio
+    # in a virtual network").
+    "resourceGroup": (_APPROVER, "Reader"),
 }
 
 
@@ -82,6 +88,7 @@ IDENTITY_ROLES: Mapping[str, Sequence[str]] = {
 class WorkspaceDependencies:
     """ARM ids of the resources the workspace is linked to (storage and key vault for good)."""
 
+    resource_group: pulumi.Input[str]
     storage_account: pulumi.Input[str]
     key_vault: pulumi.Input[str]
     container_registry: pulumi.Input[str]
@@ -94,9 +101,17 @@ class Workspace(PlatformComponent):
     azure_name: str  # known before deployment (the published-data check reads Azure with it)
     identity_grants: dict[str, dict[str, pulumi.Resource]]  # by IDENTITY_ROLES scope, then role
 
-    def __init__(self, name: str, common: CommonArgs, settings: WorkspaceConfig, dependencies: WorkspaceDependencies):
+    def __init__(
+        self,
+        name: str,
+        common: CommonArgs,
+        settings: WorkspaceConfig,
+        dependencies: WorkspaceDependencies,
+        firewall_sku: str | None = None,
+    ):
+        """`firewall_sku`: the managed Azure Firewall's, which FQDN outbound rules need (None: no firewall)."""
         super().__init__("azureml-platform:workspace:Workspace", name, common)
-        self._settings = settings
+        self._settings, self._firewall_sku = settings, firewall_sku
         self.identity = self.declare(
             managedidentity.UserAssignedIdentity,
             f"{name}-identity",
@@ -104,6 +119,7 @@ class Workspace(PlatformComponent):
             **self.context.placement,
         )
         scopes = {
+            "resourceGroup": dependencies.resource_group,
             "storage": dependencies.storage_account,
             "keyVault": dependencies.key_vault,
             "containerRegistry": dependencies.container_registry,
@@ -180,7 +196,9 @@ class Workspace(PlatformComponent):
             container_registry=dependencies.container_registry,
             application_insights=dependencies.application_insights,
             public_network_access=settings.public_network_access,
-            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(isolation_mode=settings.isolation_mode),
+            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
+                isolation_mode=settings.isolation_mode, firewall_sku=self._firewall_sku
+            ),
             # Otherwise the managed network is built with the first compute (about 30 minutes, and it
             # may time out) and online deployments fail until then ("how-to-managed-network").
             provision_network_now=True if settings.isolation_mode != "Disabled" else None,

@@ -31,6 +31,15 @@ STATEFUL = (STORAGE, KEY_VAULT, REGISTRY, WORKSPACE, LOG_ANALYTICS)
 # or registry would block removing computes, endpoints, people's grants and managed private
 # endpoints; components/base.py LOCKED_TYPES says why).
 LOCKED = (LOG_ANALYTICS,)
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+# What a closed data-plane resource must be reachable through: a private endpoint for each
+# sub-resource Azure ML uses (components/network.py TARGET_GROUPS says why).
+PRIVATE_LINK_GROUPS = {
+    WORKSPACE: ("amlworkspace",),
+    STORAGE: ("blob", "file", "queue", "table"),
+    KEY_VAULT: ("vault",),
+    REGISTRY: ("registry",),
+}
 # Resources whose logs and metrics must reach Log Analytics.
 DIAGNOSED = (STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, WORKSPACE)
 REDUNDANT_STORAGE = {"Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
@@ -204,6 +213,7 @@ def check_plan(resources: Iterable[Resource], environment: str) -> list[Violatio
     ]
     violations += _missing_extensions(resources, DIAGNOSTIC_SETTING, DIAGNOSED, "diagnostics",
                                       "logs and metrics go to Log Analytics (Azure Policy: resource logs)")
+    violations += _unreachable(resources)
     if environment == "prod":
         violations += _missing_extensions(resources, LOCK, LOCKED, "lock",
                                           "a CanNotDelete lock (AVM lock)", level="CanNotDelete")
@@ -212,6 +222,27 @@ def check_plan(resources: Iterable[Resource], environment: str) -> list[Violatio
             for r in resources
             if r.type in STATEFUL and not r.protect
         ]
+    return violations
+
+
+def _unreachable(resources: list[Resource]) -> list[Violation]:
+    """Closed resources without a private endpoint for each sub-resource Azure ML uses: nobody
+    (people, pipelines, the platform's clients) could reach them."""
+    groups_by_target: dict[str, set[str]] = {}
+    for endpoint in resources:
+        if endpoint.type == PRIVATE_ENDPOINT:
+            for connection in input_at(endpoint.inputs, "privateLinkServiceConnections") or []:
+                for urn in endpoint.dependencies:
+                    groups_by_target.setdefault(urn, set()).update(connection.get("groupIds", []))
+    violations = []
+    for resource in resources:
+        wanted = PRIVATE_LINK_GROUPS.get(resource.type)
+        closed = "Disabled" in (input_at(resource.inputs, "publicNetworkAccess"), input_at(resource.inputs, "properties.publicNetworkAccess"))
+        if wanted and closed:
+            missing = sorted(set(wanted) - groups_by_target.get(resource.urn, set()))
+            if missing:
+                violations.append(Violation("private-endpoints", resource.urn,
+                                            f"{resource.name}: closed, with no private endpoint for {', '.join(missing)}"))
     return violations
 
 

@@ -223,6 +223,8 @@ def planned_resource(request, urn: str, aliases: list[str]) -> PlannedResource:
         ignore_changes=sorted(request.ignoreChanges),
         delete_before_replace=request.deleteBeforeReplace,
         retain_on_delete=request.retainOnDelete,
+        timeouts={kind: value for kind in ("create", "update", "delete")
+                  if (value := getattr(request.customTimeouts, kind))},
     )
 
 

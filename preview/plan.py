@@ -44,6 +44,7 @@ class PlannedResource:
     ignore_changes: list[str]  # input paths whose changes the engine ignores after creation
     delete_before_replace: bool  # a replacement deletes the old resource first (its Azure name is fixed)
     retain_on_delete: bool  # deleting it (or removing it from the program) leaves it in Azure
+    timeouts: dict  # custom create/update/delete timeouts ("60m"); empty for the provider's own
 
 
 _RESOURCE_FIELDS = fields(PlannedResource)

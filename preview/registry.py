@@ -122,6 +122,17 @@ REGISTRY: dict[str, ResourceType] = _entries(
         "name",
     ),
     ResourceType(
+        "azure-native:monitor:PrivateLinkScope",
+        in_resource_group("microsoft.insights/privateLinkScopes/{scopeName}"),
+        "scopeName",
+        shown=("accessModeSettings.ingestionAccessMode", "accessModeSettings.queryAccessMode"),
+    ),
+    ResourceType(
+        "azure-native:monitor:PrivateLinkScopedResource",
+        in_resource_group("microsoft.insights/privateLinkScopes/{scopeName}/scopedResources/{name}"),
+        "name",
+    ),
+    ResourceType(
         "azure-native:monitor:ActionGroup",
         in_resource_group("Microsoft.Insights/actionGroups/{actionGroupName}"),
         "actionGroupName",
@@ -256,6 +267,35 @@ REGISTRY: dict[str, ResourceType] = _entries(
         in_resource_group("Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}"),
         "subnetName",
         shown=("addressPrefix", "privateEndpointNetworkPolicies"),
+    ),
+    ResourceType(
+        "azure-native:network:NetworkSecurityGroup",
+        in_resource_group("Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}"),
+        "networkSecurityGroupName",
+    ),
+    ResourceType(
+        "azure-native:network:RouteTable",
+        in_resource_group("Microsoft.Network/routeTables/{routeTableName}"),
+        "routeTableName",
+    ),
+    ResourceType(
+        "azure-native:network:PublicIPAddress",
+        in_resource_group("Microsoft.Network/publicIPAddresses/{publicIpAddressName}"),
+        "publicIpAddressName",
+        shown=("sku.name", "publicIPAllocationMethod"),
+    ),
+    ResourceType(
+        "azure-native:network:NatGateway",
+        in_resource_group("Microsoft.Network/natGateways/{natGatewayName}"),
+        "natGatewayName",
+    ),
+    ResourceType(
+        "azure-native:network:VirtualNetworkPeering",
+        in_resource_group(
+            "Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}"
+        ),
+        "virtualNetworkPeeringName",
+        shown=("remoteVirtualNetwork.id",),
     ),
     ResourceType(
         "azure-native:network:PrivateEndpoint",

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Callable, Mapping, Sequence, Union, get_args,
 import pytest
 
 from components.config import StackConfig
+from components.network_config import needed_zones
 from components.roles import BUILTIN_ROLES
 from components.settings import Section
 from policies.baseline import STATEFUL
@@ -42,6 +43,11 @@ COMPUTE = "azure-native:machinelearningservices:Compute"
 DATASTORE = "azure-native:machinelearningservices:Datastore"
 DATA_CONTAINER = "azure-native:machinelearningservices:DataContainer"
 DATA_VERSION = "azure-native:machinelearningservices:DataVersion"
+VNET, SUBNET = "azure-native:network:VirtualNetwork", "azure-native:network:Subnet"
+ENDPOINT, ZONE_GROUP = "azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup"
+PEERING = "azure-native:network:VirtualNetworkPeering"
+ROUTE_TABLE = "azure-native:network:RouteTable"
+OUTBOUND = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
 
 # ARM types of role assignment scopes, as they appear in a scope's id.
 ON_WORKSPACE = "Microsoft.MachineLearningServices/workspaces"
@@ -58,6 +64,9 @@ DATA_SCIENTIST, PIPELINE, READER, GRANTEE = (
 )
 STORAGE_RANGE, VAULT_RANGE, REGISTRY_RANGE = "203.0.113.0/24", "198.51.100.7", "192.0.2.0/28"
 CMK_VAULT = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-keys"
+HUB = "/subscriptions/00000000-0000-4000-8000-000000000009/resourceGroups/rg-hub/providers/Microsoft.Network"
+HUB_VNET, HUB_SUBNET = f"{HUB}/virtualNetworks/vnet-hub", f"{HUB}/virtualNetworks/vnet-spoke/subnets/endpoints"
+HUB_ZONES = {zone: f"{HUB}/privateDnsZones/{zone}" for zone in needed_zones()}
 LAKE_ACCOUNT = "/subscriptions/00000000-0000-4000-8000-000000000002/resourceGroups/rg-lake/providers/Microsoft.Storage/storageAccounts/stlake"
 OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CMK_KEY = "https://kv-keys.vault.azure.net/keys/aml/0123456789abcdef0123456789abcdef"
@@ -96,6 +105,27 @@ def lake_roles(plan: Plan) -> set:
     return {role_guid(g.inputs) for g in plan.of_type(ROLE) if g.inputs["scope"].endswith("/containers/raw")}
 
 
+def every(resource_type: str, path: str) -> Callable[[Plan], Any]:
+    """`path` of every resource of the type, sorted (an empty list where there is none)."""
+    return lambda plan: sorted(str(input_at(r.inputs, path)) for r in plan.of_type(resource_type))
+
+
+def extra_rule(path: str) -> Callable[[Plan], Any]:
+    return item(OUTBOUND, "network-outbound-extra", f"properties.{path}")
+
+
+def zone_ids(plan: Plan) -> list:
+    return sorted({c["privateDnsZoneId"] for g in plan.of_type(ZONE_GROUP) for c in g.inputs["privateDnsZoneConfigs"]})
+
+
+def next_hops(plan: Plan) -> list:
+    return [route["nextHopIpAddress"] for table in plan.of_type(ROUTE_TABLE) for route in table.inputs["routes"]]
+
+
+def package_rules(plan: Plan) -> bool:
+    return "pypi.org" in every(OUTBOUND, "properties.destination")(plan)
+
+
 def scope_type(scope: str) -> str:
     """The ARM type a role assignment is scoped to ("resourceGroups" for a group)."""
     return scope.split("/providers/")[-1].rsplit("/", 1)[0] if "/providers/" in scope else "resourceGroups"
@@ -119,7 +149,8 @@ def tracked(plan: Plan) -> list:
 
 
 def locations(plan: Plan) -> set:
-    return {r.inputs["location"] for r in tracked(plan)}
+    """The regions of regional resources (private DNS zones and their links are global)."""
+    return {r.inputs["location"] for r in tracked(plan)} - {"global"}
 
 
 def team_tag(plan: Plan) -> set:
@@ -201,6 +232,13 @@ BATCHES = {
     "sandbox": Batch("sandbox", base="staging"),
     # A compute instance's keys, on the item the cluster keys set in "staging".
     "instance": Batch("staging", base="staging", extra={"computes": {"trainer": {"type": "instance"}}}),
+    # Network keys that exclude one another: no endpoints, an existing subnet with the hub's zones
+    # (or policy's), and each kind of outbound rule on the rule the fqdn keys set in "staging".
+    "no-endpoints": Batch("staging", base="staging"),
+    "hub": Batch("staging", base="staging"),
+    "policy-dns": Batch("staging", base="staging", extra={"network": {"subnetId": HUB_SUBNET}}),
+    "service-tag": Batch("staging", base="staging", extra={"network": {"outboundRules": {"extra": {"type": "serviceTag"}}}}),
+    "endpoint-rule": Batch("staging", base="staging", extra={"network": {"outboundRules": {"extra": {"type": "privateEndpoint"}}}}),
 }
 
 
@@ -232,6 +270,9 @@ PERSONAS = {
     }),
 }
 
+PROD_NETWORK = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlp-prod/providers/Microsoft.Network"
+PROD_SUBNET = f"{PROD_NETWORK}/virtualNetworks/vnet-mlp-prod/subnets/private-endpoints"
+PROD_ZONES = sorted(f"{PROD_NETWORK}/privateDnsZones/{zone}" for zone in set(needed_zones()))
 SCHEDULE = {("Start", "Cron", "0 8 * * 1-5", "W. Europe Standard Time", "Enabled"), ("Stop", "Cron", "0 19 * * 1-5", "W. Europe Standard Time", "Enabled")}
 SALES_URI = "azureml://subscriptions/00000000-0000-4000-8000-000000000001/resourcegroups/rg-shared-ml/workspaces/mlw-vision-2/datastores/lake/paths/sales/2024/"
 
@@ -324,6 +365,30 @@ KEYS: dict[str, Key] = {
     "computes.*.schedule.start": Key("0 8 * * 1-5", schedule, SCHEDULE, set(), batch="instance"),
     "computes.*.schedule.stop": Key("0 19 * * 1-5", schedule, SCHEDULE, set(), batch="instance"),
     "computes.*.schedule.timeZone": Key("W. Europe Standard Time", schedule, SCHEDULE, set(), batch="instance"),
+    # The stack's VNet elsewhere, peered to a hub, its firewall, one more FQDN rule ("extra").
+    "network.addressSpace": Key("10.62.0.0/22", at(VNET, "addressSpace.addressPrefixes"), ["10.62.0.0/22"], ["10.60.0.0/22"]),
+    "network.privateEndpointSubnet": Key("10.62.0.0/24", every(SUBNET, "addressPrefix"), ["10.62.0.0/24", "10.62.2.0/24"],
+                                         ["10.60.0.0/24", "10.60.1.0/24"]),
+    "network.clientSubnet": Key("10.62.2.0/24", every(SUBNET, "addressPrefix"), ["10.62.0.0/24", "10.62.2.0/24"],
+                                ["10.60.0.0/24", "10.60.1.0/24"]),
+    "network.hub.virtualNetworkId": Key(HUB_VNET, every(PEERING, "remoteVirtualNetwork.id"), [HUB_VNET], []),
+    "network.hub.useRemoteGateways": Key(True, every(PEERING, "useRemoteGateways"), ["True"], []),
+    "network.hub.egressNextHop": Key("10.62.3.4", next_hops, ["10.62.3.4"], []),
+    "network.firewallSku": Key("Standard", at(WORKSPACE, "managedNetwork.firewallSku"), "Standard", "Basic"),
+    "network.packageRepositories": Key(False, package_rules, False, True),
+    "network.outboundRules.*.type": Key("fqdn", extra_rule("type"), "FQDN", None),
+    "network.outboundRules.*.destination": Key("github.com", extra_rule("destination"), "github.com", None),
+    "network.outboundRules.*.serviceTag": Key("AzureMonitor", extra_rule("destination.serviceTag"), "AzureMonitor", None,
+                                             batch="service-tag"),
+    "network.outboundRules.*.protocol": Key("UDP", extra_rule("destination.protocol"), "UDP", None, batch="service-tag"),
+    "network.outboundRules.*.portRanges": Key("8080", extra_rule("destination.portRanges"), "8080", None, batch="service-tag"),
+    "network.outboundRules.*.resourceId": Key(LAKE_ACCOUNT, extra_rule("destination.serviceResourceId"), LAKE_ACCOUNT, None,
+                                             batch="endpoint-rule"),
+    "network.outboundRules.*.subresource": Key("dfs", extra_rule("destination.subresourceTarget"), "dfs", None, batch="endpoint-rule"),
+    "network.privateEndpoints": Key(False, lambda plan: len(plan.of_type(ENDPOINT)), 0, 7, batch="no-endpoints"),
+    "network.subnetId": Key(HUB_SUBNET, every(ENDPOINT, "subnet.id"), [HUB_SUBNET] * 7, [PROD_SUBNET] * 7, batch="hub"),
+    "network.dnsZoneIds": Key(HUB_ZONES, zone_ids, sorted(HUB_ZONES.values()), PROD_ZONES, batch="hub"),
+    "network.dnsZoneGroupsByPolicy": Key(True, lambda plan: len(plan.of_type(ZONE_GROUP)), 0, 7, batch="policy-dns"),
     # A datastore "lake" on another account, and a data asset "sales" on it.
     "datastores.*.type": Key("adlsGen2", item(DATASTORE, "data-lake", "properties.datastoreType"), "AzureDataLakeGen2", None),
     "datastores.*.container": Key("raw", item(DATASTORE, "data-lake", "properties.filesystem"), "raw", None),
@@ -370,6 +435,11 @@ ENVIRONMENT_DEFAULTS_SEEN = {
     ("dev", "monitoring.dailyQuotaGb"): 1,
     ("dev", "monitoring.localAuth"): False,
     ("dev", "computes.image-builder"): ["compute-cpu"],
+    ("dev", "network.privateEndpoints"): 0,
+    ("dev", "network.packageRepositories"): False,
+    ("staging", "network.addressSpace"): ["10.61.0.0/22"],
+    ("staging", "network.privateEndpointSubnet"): ["10.61.0.0/24", "10.61.1.0/24"],
+    ("staging", "network.clientSubnet"): ["10.61.0.0/24", "10.61.1.0/24"],
     ("dev", "computes.*.priority"): "LowPriority",
     ("dev", "computes.*.idleSecondsBeforeScaleDown"): "PT10M",
     ("dev", "dataAssets.iris.type"): "uri_file",
@@ -457,7 +527,7 @@ def environment_default_leaves(section: type[Section] = StackConfig, path: str =
 
 
 # The item a `*` stands for in a map of the config (in a list it is the first item).
-MAP_ITEMS = {"computes": "trainer", "datastores": "lake", "dataAssets": "sales", "versions": "3"}
+MAP_ITEMS = {"computes": "trainer", "datastores": "lake", "dataAssets": "sales", "versions": "3", "outboundRules": "extra"}
 
 
 def with_value(tree: dict, path: str, value: Any) -> None:

@@ -37,6 +37,7 @@ def test_names_are_readable_and_deterministic():
         storage_account=f"stmlpdev{suffix}",
         key_vault=f"kv-mlp-dev-{suffix}",
         container_registry=f"crmlpdev{suffix}",
+        virtual_network="vnet-mlp-dev",
     )
 
 

@@ -146,7 +146,10 @@ def test_identity_holds_the_roles_azure_ml_needs_on_each_dependency(plan):
     app_insights = plan.one(APP_INSIGHTS).inputs["resourceName"]
     workspace = plan.one(WORKSPACE).inputs["workspaceName"]
     approver = ROLE_ID["Azure AI Enterprise Network Connection Approver"]
+    group = plan.outputs["resourceGroupName"]
     assert identity_grants(plan) == {
+        (group, approver),
+        (group, ROLE_ID["Reader"]),
         (storage, ROLE_ID["Contributor"]),
         (storage, ROLE_ID["Storage Blob Data Contributor"]),
         (storage, ROLE_ID["Storage File Data Privileged Contributor"]),
@@ -202,7 +205,8 @@ def test_the_wait_can_be_tuned_or_left_out(stack_config):
     principal = plan.outputs["workspace"]["identityPrincipalId"]
     grants = [r for r in plan.of_type(ROLE) if r.inputs["principalId"] == principal and plan.depends_on(workspace, r)]
     assert {arm_name(g.inputs["scope"]) for g in grants} == {
-        plan.one(t).inputs[NAME_KEY.get(t, "resourceName")] for t in (STORAGE, KEY_VAULT, REGISTRY, APP_INSIGHTS)}
+        plan.one(t).inputs[NAME_KEY.get(t, "resourceName")] for t in (STORAGE, KEY_VAULT, REGISTRY, APP_INSIGHTS)} | {
+        plan.outputs["resourceGroupName"]}
 
 
 def test_no_needless_ordering(plan):

@@ -210,7 +210,7 @@ def literal_spans(source: str) -> dict[str, list[tuple[int, int]]]:
 # --- who asserts each literal -------------------------------------------------------------------
 
 # check_plan's own rules, besides the per-resource ones in RULES.
-PLAN_RULES = {"lock", "protect", "diagnostics"}
+PLAN_RULES = {"lock", "protect", "diagnostics", "private-endpoints"}
 
 
 def rule(*ids: str) -> tuple[str, ...]:
@@ -255,6 +255,15 @@ PUBLISHED = by_tests("components/test_data.py::test_a_published_version_with_ano
                      "components/test_data.py::test_a_published_version_of_another_type_stops_the_preview",
                      "components/test_data.py::test_a_published_version_whose_path_differs_in_case_stops_the_preview",
                      "components/test_data.py::test_published_properties_handed_over_as_an_object_are_compared_too")
+NET = "components/test_network.py::"
+REACHABLE = rule("private-endpoints") + by_tests(f"{NET}test_every_closed_dependency_is_reachable_through_private_endpoints")
+DNS = by_tests(f"{NET}test_each_endpoint_registers_in_its_private_dns_zones_linked_to_the_vnet")
+VNET_TESTS = by_tests(f"{NET}test_the_stack_vnet_has_an_endpoint_and_a_client_subnet")
+OUTBOUND = by_tests(f"{NET}test_outbound_rules_from_config_and_for_datastores_elsewhere")
+PACKAGES = by_tests(f"{NET}test_prod_allows_package_repositories_behind_a_managed_firewall")
+BAD_NETWORK = by_tests(f"{NET}test_bad_network_config_is_refused_naming_the_key")
+HUB_TESTS = by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_firewall")
+MONITOR_SCOPE = by_tests(f"{NET}test_closed_monitoring_is_reached_through_an_azure_monitor_private_link_scope")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
 
 ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
@@ -283,6 +292,10 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "monitor.DiagnosticsLogSettingsArgs.enabled": DIAGNOSTICS,
         "monitor.DiagnosticsMetricSettingsArgs.enabled": DIAGNOSTICS,
         "GRANT_PREFIX": URN,
+        "_subscription_of: isinstance(scope, str) and scope.lower().startswith('…')": by_tests(
+            "components/test_network.py::test_outbound_rules_from_config_and_for_datastores_elsewhere"),
+        "_subscription_of: return scope.split('…')[...]": by_tests(
+            "components/test_network.py::test_outbound_rules_from_config_and_for_datastores_elsewhere"),
         "PRE_SPLIT_PARENT": URN,
         "DiagnosticCategories.logs": DIAGNOSTICS,
         "DiagnosticCategories.metrics": DIAGNOSTICS,
@@ -301,6 +314,11 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "StackConfig.diagnostics": MODEL_DEFAULT + FLOOR,
         "StackConfig.environment_defaults": ENVIRONMENT_DEFAULTS,
         "StackConfig.prod_floor": FLOOR,
+        "StackConfig._network_fits_the_workspace: mode == '…'": by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
+        "StackConfig._network_fits_the_workspace: isinstance(rule, (FqdnRule, ServiceTagRule)) and mode != '…'":
+            by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
+        "StackConfig.monitoring_closed: return '…' in (monitoring.public_network_access_for_ingestion, monitoring.public_network_access_for_query)":
+            MONITOR_SCOPE + by_tests(f"{NET}test_open_monitoring_has_no_private_link_scope"),
         "StackConfig.computes": MODEL_DEFAULT + by_tests("components/test_compute.py::test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
         "StackConfig._image_build_compute_exists: clusters = '…'.join((key for key, c in self.computes.items() if isinstance(c, ClusterConfig))) or '…'":
             by_tests("components/test_compute.py::test_the_image_build_compute_must_be_a_declared_cluster"),
@@ -423,6 +441,80 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_VERSION_ARGS": IRIS + DATA_ON_LAKE,
         "Data.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
     },
+    "network_config.py": {
+        "TARGET_GROUPS": REACHABLE,
+        "ZONES": DNS,
+        "PACKAGE_REPOSITORIES": PACKAGES,
+        "NetworkConfig.private_endpoints": MODEL_DEFAULT + FLOOR + REACHABLE,
+        "NetworkConfig.prod_floor": FLOOR,
+        "NetworkConfig.environment_defaults": ENVIRONMENT_DEFAULTS + by_tests(f"{NET}test_dev_is_reached_over_the_internet"),
+        "NetworkConfig.address_space": MODEL_DEFAULT + VNET_TESTS,
+        "NetworkConfig.private_endpoint_subnet": MODEL_DEFAULT + VNET_TESTS,
+        "NetworkConfig.client_subnet": MODEL_DEFAULT + VNET_TESTS,
+        "NetworkConfig.package_repositories": MODEL_DEFAULT + PACKAGES,
+        "NetworkConfig.firewall_sku": MODEL_DEFAULT + PACKAGES,
+        "NetworkConfig.dns_zone_groups_by_policy": KEY_REACHES + by_tests(f"{NET}test_zone_groups_can_be_left_to_azure_policy"),
+        "NetworkConfig._subnets_fit: subnets = {'…': self.private_endpoint_subnet, '…': self.client_subnet}": BAD_NETWORK,
+        "NetworkConfig._subnets_fit: needed = sum((len(groups) for groups in TARGET_GROUPS.values())) + ... + ...": BAD_NETWORK,
+        "NetworkConfig._subnets_fit: placed['…'].num_addresses < needed": BAD_NETWORK,
+        "NetworkConfig._zone_ids_name_their_zones: not zone_id.lower().endswith(f'…{zone}')": BAD_NETWORK,
+        "HubConfig.use_remote_gateways": KEY_REACHES + HUB_TESTS,
+        "SUBRESOURCES": BAD_NETWORK + OUTBOUND,
+        "PrivateEndpointRule._subresource_of_the_target: provider_type = '…'.join(self.resource_id.split('…', ...)[...].split('…')[:...]).lower()":
+            BAD_NETWORK + OUTBOUND,
+        "self.resource_id.split[0]": BAD_NETWORK + OUTBOUND,
+        "self.resource_id.split[1]": BAD_NETWORK + OUTBOUND,
+        "ServiceTagRule.protocol": OUTBOUND,
+        "ServiceTagRule.port_ranges": OUTBOUND,
+        "needed_zones: groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (['…'] if monitoring else [])":
+            MONITOR_SCOPE + DNS,
+    },
+    "network.py": {
+        "RULE_TIMEOUT": by_tests(f"{NET}test_outbound_rules_wait_long_enough_for_the_managed_firewall"),
+        "Network.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        "Network.__init__: {**TARGET_GROUPS, '…': ('…',)}.items()": REACHABLE + MONITOR_SCOPE,
+        "Network.__init__: self._targets['…'] = NetworkTarget(scope.id, scope_name)": MONITOR_SCOPE,
+        "Network.__init__: self.private_endpoints[f'{target_key}…{group}'] = self._private_endpoint(target_key, group, subnet_id, zone_ids)":
+            REACHABLE,
+        "Network._subnet: self._subnet_in[1]": VNET_TESTS,
+        "self._subnet_in.egress": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "Network._egress: return {'…': network.RouteTableArgs(id=routes.id)}": HUB_TESTS,
+        "Network._egress: return {'…': network.SubResourceArgs(id=gateway.id)}":
+            by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "network.RouteArgs.address_prefix": HUB_TESTS,
+        "network.RouteArgs.next_hop_type": HUB_TESTS,
+        "network.NatGatewaySkuArgs.name": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "network.PublicIPAddressSkuArgs.name": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "PublicIPAddress.public_ip_allocation_method": by_tests(f"{NET}test_the_client_subnet_reaches_the_internet_through_a_nat_gateway"),
+        "Network._private_endpoint: endpoint_name = context.names.instance('…', f'…{target.name}…{group}')":
+            by_tests(f"{NET}test_the_workspace_endpoint_comes_after_the_workspace"),
+        "PrivateEndpoint.custom_network_interface_name": REACHABLE,
+        "Subnet.default_outbound_access": VNET_TESTS,
+        "Subnet.private_endpoint_network_policies": VNET_TESTS,
+        "VirtualNetwork.ignore_changes": VNET_TESTS,
+        "PrivateZone.location": DNS,
+        "VirtualNetworkLink.location": DNS,
+        "VirtualNetworkLink.registration_enabled": DNS,
+        "VirtualNetworkPeering.allow_forwarded_traffic": HUB_TESTS,
+        "VirtualNetworkPeering.allow_virtual_network_access": HUB_TESTS,
+        "self._zone_ids[1]": by_tests(f"{NET}test_an_existing_subnet_and_the_hubs_zones_create_no_network_of_their_own") + HUB_TESTS,
+        "PrivateLinkScope.location": MONITOR_SCOPE,
+        "monitor.AccessModeSettingsArgs.ingestion_access_mode": MONITOR_SCOPE,
+        "monitor.AccessModeSettingsArgs.query_access_mode": MONITOR_SCOPE,
+        "Network._outbound_rules: mode == '…'": by_tests(f"{NET}test_dev_is_reached_over_the_internet"),
+        "Network._outbound_rules: endpoints[f'…{key}…{subresource}'] = (account, subresource)": OUTBOUND,
+        "Network._approvals: approver = RoleAssignment.for_identity(self._dependencies.workspace_principal_id, '…', '…')": OUTBOUND,
+        "self.assign_roles[0]": OUTBOUND,
+        "ml.FqdnOutboundRuleArgs.type": PACKAGES,
+        "ml.FqdnOutboundRuleArgs.category": PACKAGES,
+        "ml.ServiceTagOutboundRuleArgs.type": OUTBOUND,
+        "ml.ServiceTagOutboundRuleArgs.category": OUTBOUND,
+        "ml.ServiceTagDestinationArgs.action": OUTBOUND,
+        "ml.ServiceTagDestinationArgs.port_ranges": OUTBOUND,
+        "ml.PrivateEndpointOutboundRuleArgs.type": OUTBOUND,
+        "ml.PrivateEndpointOutboundRuleArgs.category": OUTBOUND,
+        "ml.PrivateEndpointDestinationArgs.spark_enabled": OUTBOUND,
+    },
     "container_registry.py": {
         "Registry.stateful": rule("protect"),
         "Registry.moved_from": URN,
@@ -525,6 +617,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "Storage.__init__: super().__init__('…', name, common)": URN,
     },
     "values.py": {
+        "_cidr: '…' not in value": by_tests("components/test_network.py::test_bad_network_config_is_refused_naming_the_key"),
         "NetworkAccess.public_network_access": MODEL_DEFAULT,
         "NetworkAccess.default_action": MODEL_DEFAULT + FLOOR,
         "OPEN_NETWORK": ENVIRONMENT_DEFAULTS,
@@ -564,7 +657,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_APPROVER": IDENTITY_GRANTS,
         "IDENTITY_ROLES": IDENTITY_GRANTS,
         "Workspace.__init__: super().__init__('…', name, common)": URN,
-        "Workspace.__init__: scopes = {'…': dependencies.storage_account, '…': dependencies.key_vault, "
+        "Workspace.__init__: scopes = {'…': dependencies.resource_group, '…': dependencies.storage_account, '…': dependencies.key_vault, "
         "'…': dependencies.container_registry, '…': dependencies.application_insights}": IDENTITY_GRANTS,
         "Workspace._propagated: seconds == ...": by_tests(f"{PLATFORM}test_the_wait_can_be_tuned_or_left_out") + WAIT,
     },
@@ -575,6 +668,42 @@ NAME_ONLY = "a name or description Azure shows; no access or protection depends 
 OUTPUTS = "stack output names for tools (test_outputs_give_tools_what_they_need holds those tools read)"
 
 NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
+    "network_config.py": {
+        "_rule_name: return fqdn.replace('…', '…').replace('…', '…')": NAME_ONLY,
+    },
+    "network.py": {
+        "VirtualNetwork[1]": "the logical name of the VNet",
+        "Subnet[1]": "the logical name of a subnet",
+        "NetworkSecurityGroup[1]": "the logical name of a subnet's NSG",
+        "NetworkSecurityGroup.network_security_group_name": NAME_ONLY,
+        "RouteTable[1]": "the logical name of the clients subnet's routes",
+        "RouteTable.route_table_name": NAME_ONLY,
+        "network.RouteArgs.name": NAME_ONLY,
+        "PublicIPAddress[1]": "the logical name of the NAT gateway's address",
+        "PublicIPAddress.public_ip_address_name": NAME_ONLY,
+        "NatGateway[1]": "the logical name of the NAT gateway",
+        "NatGateway.nat_gateway_name": NAME_ONLY,
+        "VirtualNetworkPeering[1]": "the logical name of the peering",
+        "VirtualNetworkPeering.virtual_network_peering_name": NAME_ONLY,
+        "PrivateZone[1]": "the logical name of a zone",
+        "VirtualNetworkLink[1]": "the logical name of a zone's link",
+        "PrivateEndpoint[1]": "the logical name of a private endpoint",
+        "PrivateDnsZoneGroup[1]": "the logical name of a zone group",
+        "PrivateDnsZoneGroup.private_dns_zone_group_name": NAME_ONLY,
+        "network.PrivateDnsZoneConfigArgs.name": NAME_ONLY,
+        "ManagedNetworkSettingsRule[1]": "the logical name of an outbound rule",
+        "PrivateLinkScope[1]": "the logical name of the monitor scope",
+        "PrivateLinkScopedResource[1]": "the logical name of a scoped resource",
+        "Network._monitor_scope: scope_name = f\"…{context.names.workspace.removeprefix('…')}\"": NAME_ONLY,
+        "pulumi.Output.from_input(resource_id).apply[0]": NAME_ONLY,
+        "Network._zone: key = zone.removeprefix('…').replace('…', '…')": "the logical name of a zone",
+        "Network.__init__: outputs['…'] = subnet_id": OUTPUTS,
+        "Network.__init__: outputs['…'] = zone_ids": OUTPUTS,
+        "Network.__init__: outputs['…'] = {key: endpoint.id for key, endpoint in self.private_endpoints.items()}": OUTPUTS,
+        "Network._subnet: outputs: dict = {'…': vnet.id}": OUTPUTS,
+        "Network._subnet: outputs['…'] = clients.id": OUTPUTS,
+        "self.finish[0]": OUTPUTS,
+    },
     "compute.py": {
         "ClusterConfig.description:max_length": AZURES_RANGE,
         "ComputeInstanceConfig.description:max_length": AZURES_RANGE,

@@ -35,6 +35,7 @@ BELOW_FLOOR = {
     "containerRegistry.untaggedRetentionDays": {"containerRegistry": {"untaggedRetentionDays": 0}},
     "monitoring.localAuth": {"monitoring": {"localAuth": True}},
     "computes.*.minNodes": {"computes": {"cpu": {"minNodes": 1}}},
+    "network.privateEndpoints": {"network": {"privateEndpoints": False}},
     "lock": {"lock": "None"},
     "protect": {"protect": False},
     "diagnostics": {"diagnostics": False},
@@ -94,7 +95,7 @@ def batches() -> list[list[str]]:
 
 def test_every_prod_rule_is_guaranteed_by_a_floor_entry():
     guaranteed = {rule for floor in FLOOR.values() for rule in floor.rules}
-    assert guaranteed == {rule.id for rule in RULES if rule.scope == "prod"} | {"lock", "protect", "diagnostics"}
+    assert guaranteed == {rule.id for rule in RULES if rule.scope == "prod"} | {"lock", "protect", "diagnostics", "private-endpoints"}
     assert set(BELOW_FLOOR) == set(FLOOR)
     # Each entry guards the rules of one resource type (what the batches below rely on).
     for floor in FLOOR.values():

@@ -28,7 +28,7 @@ def planned(type_: str, name: str, inputs: dict) -> PlannedResource:
     return PlannedResource(
         urn=f"urn:pulumi:dev::p::{type_}::{name}", type=type_, name=name, custom=True, parent=None, inputs=inputs,
         dependencies=[], protect=False, aliases=[], replace_on_changes=[], ignore_changes=[],
-        delete_before_replace=False, retain_on_delete=False,
+        delete_before_replace=False, retain_on_delete=False, timeouts={},
     )
 
 

@@ -87,3 +87,8 @@ def test_delete_before_replace_and_retain_on_delete_are_recorded(dev):
     containers = [r for r in dev.resources if r.type == "azure-native:storage:BlobContainer"]
     assert containers and all(c.retain_on_delete for c in containers)
     assert (account.retain_on_delete, group.retain_on_delete) == (False, False)
+
+
+def test_custom_timeouts_are_recorded(dev):
+    assert dev.one(STORAGE, "lake-account").timeouts == {"create": "30m"}
+    assert dev.one(RESOURCE_GROUP, "group").timeouts == {}

@@ -44,6 +44,7 @@ def test_to_json_holds_everything_as_plain_json_in_pulumis_spelling(fixture_plan
         "ignoreChanges": [],
         "deleteBeforeReplace": False,
         "retainOnDelete": False,
+        "timeouts": {},
     }
 
 

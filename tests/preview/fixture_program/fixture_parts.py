@@ -28,7 +28,8 @@ class DataLake(pulumi.ComponentResource):
             sku=storage.SkuArgs(name=sku),
             allow_blob_public_access=False,
             minimum_tls_version="TLS1_2",
-            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["is_hns_enabled"], delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["is_hns_enabled"], delete_before_replace=True,
+                                        custom_timeouts=pulumi.CustomTimeouts(create="30m")),
         )
         blob_service = storage.BlobServiceProperties(
             f"{name}-blobs",
