@@ -59,7 +59,6 @@ def main() -> None:
     storage = Storage("storage", common, config.storage)
     key_vault = KeyVault("key-vault", common, config.key_vault)
     container_registry = ContainerRegistry("container-registry", common, config.container_registry)
-    approved_only = config.workspace.isolation_mode == "AllowOnlyApprovedOutbound"
     workspace = Workspace(
         "ml",
         common,
@@ -71,7 +70,7 @@ def main() -> None:
             container_registry=container_registry.registry.id,
             application_insights=monitoring.application_insights.id,
         ),
-        firewall_sku=config.network.firewall_sku if approved_only and config.network.fqdn_rules() else None,
+        firewall_sku=config.managed_firewall_sku,
     )
 
     compute = Compute(
@@ -127,11 +126,7 @@ def main() -> None:
             workspace_name=workspace.workspace.name,
             workspace_principal_id=workspace.identity.principal_id,
             isolation_mode=config.workspace.isolation_mode,
-            external_storage={
-                key: (store.storage_account_id, ("blob", "dfs") if store.type == "adlsGen2" else ("blob",))
-                for key, store in config.datastores.items()
-                if store.storage_account_id
-            },
+            external_storage=config.external_storage(),
             monitoring=(monitoring.log_analytics.id, monitoring.application_insights.id) if config.monitoring_closed else (),
         ),
     )

@@ -91,6 +91,20 @@ class StackConfig(Section):
         return self
 
     @property
+    def managed_firewall_sku(self) -> str | None:
+        """The managed firewall's SKU, where FQDN outbound rules bring one (approved-only outbound)."""
+        approved_only = self.workspace.isolation_mode == "AllowOnlyApprovedOutbound"
+        return self.network.firewall_sku if approved_only and self.network.fqdn_rules() else None
+
+    def external_storage(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Datastores on other accounts, by key: (account id, the sub-resources they are reached by)."""
+        return {
+            key: (store.storage_account_id, ("blob", "dfs") if store.type == "adlsGen2" else ("blob",))
+            for key, store in self.datastores.items()
+            if store.storage_account_id
+        }
+
+    @property
     def monitoring_closed(self) -> bool:
         """Whether Log Analytics and Application Insights are reached only privately."""
         monitoring = self.monitoring

@@ -115,6 +115,16 @@ def test_dev_is_reached_over_the_internet(stack_plans):
     for resource_type in (VNET, SUBNET, ENDPOINT, ZONE, ZONE_GROUP, RULE):
         assert plan.of_type(resource_type) == [], resource_type
     assert plan.one(WORKSPACE).inputs["publicNetworkAccess"] == "Enabled"
+    assert "firewallSku" not in plan.one(WORKSPACE).inputs["managedNetwork"]  # no FQDN rules, no firewall
+
+
+def test_internet_outbound_needs_no_package_rules_and_no_firewall():
+    """Where the managed network already allows internet outbound, FQDN rules would add only a bill."""
+    config = load_stack_config("dev")
+    config[f"{NS}:network"] = {"packageRepositories": True}
+    plan = capture_plan("dev", config=config)
+    assert plan.of_type(RULE) == []
+    assert "firewallSku" not in plan.one(WORKSPACE).inputs["managedNetwork"]
 
 
 def test_prod_allows_package_repositories_behind_a_managed_firewall(stack_plans):

@@ -319,6 +319,10 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
             by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
         "StackConfig.monitoring_closed: return '…' in (monitoring.public_network_access_for_ingestion, monitoring.public_network_access_for_query)":
             MONITOR_SCOPE + by_tests(f"{NET}test_open_monitoring_has_no_private_link_scope"),
+        "StackConfig.external_storage: return {key: (store.storage_account_id, ('…', '…') if store.type == '…' else ('…',)) "
+        "for key, store in self.datastores.items() if store.storage_account_id}": OUTBOUND,
+        "StackConfig.managed_firewall_sku: approved_only = self.workspace.isolation_mode == '…'": PACKAGES + by_tests(
+            f"{NET}test_dev_is_reached_over_the_internet"),
         "StackConfig.computes": MODEL_DEFAULT + by_tests("components/test_compute.py::test_every_stack_has_a_cpu_cluster_and_staging_and_prod_the_image_builder"),
         "StackConfig._image_build_compute_exists: clusters = '…'.join((key for key, c in self.computes.items() if isinstance(c, ClusterConfig))) or '…'":
             by_tests("components/test_compute.py::test_the_image_build_compute_must_be_a_declared_cluster"),
@@ -504,7 +508,6 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "Network._outbound_rules: mode == '…'": by_tests(f"{NET}test_dev_is_reached_over_the_internet"),
         "Network._outbound_rules: endpoints[f'…{key}…{subresource}'] = (account, subresource)": OUTBOUND,
         "Network._approvals: approver = RoleAssignment.for_identity(self._dependencies.workspace_principal_id, '…', '…')": OUTBOUND,
-        "self.assign_roles[0]": OUTBOUND,
         "ml.FqdnOutboundRuleArgs.type": PACKAGES,
         "ml.FqdnOutboundRuleArgs.category": PACKAGES,
         "ml.ServiceTagOutboundRuleArgs.type": OUTBOUND,
@@ -693,6 +696,7 @@ NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
         "network.PrivateDnsZoneConfigArgs.name": NAME_ONLY,
         "ManagedNetworkSettingsRule[1]": "the logical name of an outbound rule",
         "PrivateLinkScope[1]": "the logical name of the monitor scope",
+        "self.assign_roles[0]": "the seed of an approver grant's names (new in #9: no deployed name to keep yet)",
         "PrivateLinkScopedResource[1]": "the logical name of a scoped resource",
         "Network._monitor_scope: scope_name = f\"…{context.names.workspace.removeprefix('…')}\"": NAME_ONLY,
         "pulumi.Output.from_input(resource_id).apply[0]": NAME_ONLY,
