@@ -154,9 +154,9 @@ class NetworkConfig(Section):
     outbound_rules: dict[RuleName, OutboundRule] = {}
 
     environment_defaults = {
-        # Dev is reached over the internet (public access with an allow-list where set) and its
-        # managed network allows internet outbound, which needs no rules.
-        "dev": {"privateEndpoints": False, "packageRepositories": False},
+        # Dev is reached over the internet (public access with an allow-list where set); its
+        # managed network allows internet outbound, so it gets no package rules anyway.
+        "dev": {"privateEndpoints": False},
         # Staging and prod can be peered to one hub: their address spaces differ.
         "staging": {"addressSpace": "10.61.0.0/22", "privateEndpointSubnet": "10.61.0.0/24", "clientSubnet": "10.61.1.0/24"},
     }

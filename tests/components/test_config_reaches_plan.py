@@ -436,7 +436,6 @@ ENVIRONMENT_DEFAULTS_SEEN = {
     ("dev", "monitoring.localAuth"): False,
     ("dev", "computes.image-builder"): ["compute-cpu"],
     ("dev", "network.privateEndpoints"): 0,
-    ("dev", "network.packageRepositories"): False,
     ("staging", "network.addressSpace"): ["10.61.0.0/22"],
     ("staging", "network.privateEndpointSubnet"): ["10.61.0.0/24", "10.61.1.0/24"],
     ("staging", "network.clientSubnet"): ["10.61.0.0/24", "10.61.1.0/24"],

@@ -5,7 +5,6 @@ network's outbound rules; bad network config refused naming the key."""
 import pytest
 
 from components.config import load_config
-from components.network_config import PACKAGE_REPOSITORIES, TARGET_GROUPS, ZONES
 from components.settings import ConfigError
 from policies.baseline import check_plan
 from preview.capture import capture_plan
@@ -28,7 +27,23 @@ TARGET_TYPES = {
 }
 HUB = "/subscriptions/00000000-0000-4000-8000-000000000009/resourceGroups/rg-hub/providers/Microsoft.Network"
 HUB_SUBNET = f"{HUB}/virtualNetworks/vnet-hub-spoke-ml/subnets/private-endpoints"
-HUB_ZONES = {zone: f"{HUB}/privateDnsZones/{zone}" for groups in TARGET_GROUPS.values() for g in groups for zone in ZONES[g]}
+# The zones each sub-resource registers in ("Azure Private Endpoint private DNS zone values"),
+# written out here rather than read from the component, so that a wrong table is caught.
+EXPECTED_ZONES = {
+    "amlworkspace": ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"],
+    "blob": ["privatelink.blob.core.windows.net"],
+    "file": ["privatelink.file.core.windows.net"],
+    "queue": ["privatelink.queue.core.windows.net"],
+    "table": ["privatelink.table.core.windows.net"],
+    "vault": ["privatelink.vaultcore.azure.net"],
+    "registry": ["privatelink.azurecr.io"],
+}
+EXPECTED_GROUPS = {"workspace": ["amlworkspace"], "storage": ["blob", "file", "queue", "table"], "keyVault": ["vault"],
+                   "containerRegistry": ["registry"]}
+HUB_ZONES = {zone: f"{HUB}/privateDnsZones/{zone}" for zones in EXPECTED_ZONES.values() for zone in zones}
+# What image builds and pip/conda installs need ("Managed network isolation": public ML packages).
+EXPECTED_PACKAGE_HOSTS = ["pypi.org", "*.pythonhosted.org", "anaconda.com", "*.anaconda.com", "*.anaconda.org", "pytorch.org",
+                          "*.pytorch.org", "*.tensorflow.org"]
 LAKE = "/subscriptions/00000000-0000-4000-8000-000000000002/resourceGroups/rg-lake/providers/Microsoft.Storage/storageAccounts/stlake"
 
 
@@ -42,7 +57,7 @@ def endpoints_of(plan, target) -> dict[str, object]:
 def test_every_closed_dependency_is_reachable_through_private_endpoints(stack, stack_plans):
     plan = stack_plans[stack]
     subnet = plan.one(SUBNET, "network-private-endpoints-subnet")
-    for key, groups in TARGET_GROUPS.items():
+    for key, groups in EXPECTED_GROUPS.items():
         target = plan.one(TARGET_TYPES[key])
         found = endpoints_of(plan, target)
         assert sorted(found) == sorted(groups), key
@@ -70,8 +85,8 @@ def test_each_endpoint_registers_in_its_private_dns_zones_linked_to_the_vnet(sta
         group = endpoint.inputs["privateLinkServiceConnections"][0]["groupIds"][0]
         [zone_group] = [g for g in plan.of_type(ZONE_GROUP) if plan.depends_on(g, endpoint)]
         configured = [c["privateDnsZoneId"].rsplit("/", 1)[-1] for c in zone_group.inputs["privateDnsZoneConfigs"]]
-        assert configured == list(ZONES[group])  # the workspace's group holds the API and notebooks zones
-        assert all(plan.depends_on(zone_group, zones[zone]) for zone in ZONES[group])
+        assert configured == EXPECTED_ZONES[group]  # the workspace's group holds the API and notebooks zones
+        assert all(plan.depends_on(zone_group, zones[zone]) for zone in EXPECTED_ZONES[group])
 
 
 def test_the_workspace_endpoint_comes_after_the_workspace(stack_plans):
@@ -130,7 +145,7 @@ def test_internet_outbound_needs_no_package_rules_and_no_firewall():
 def test_prod_allows_package_repositories_behind_a_managed_firewall(stack_plans):
     plan = stack_plans["prod"]
     rules = plan.of_type(RULE)
-    assert sorted(r.inputs["properties"]["destination"] for r in rules) == sorted(PACKAGE_REPOSITORIES)
+    assert sorted(r.inputs["properties"]["destination"] for r in rules) == sorted(EXPECTED_PACKAGE_HOSTS)
     assert all(r.inputs["properties"]["type"] == "FQDN" and r.inputs["properties"]["category"] == "UserDefined" for r in rules)
     # Basic suffices: FQDN rules allow ports 80 and 443 only.
     assert plan.one(WORKSPACE).inputs["managedNetwork"]["firewallSku"] == "Basic"
