@@ -236,6 +236,19 @@ def test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_
     assert plan.of_type(NAT) == []
 
 
+def test_hub_and_rule_defaults_are_the_narrow_ones():
+    """Without asking: no use of the hub's gateways, a service-tag rule for HTTPS only."""
+    config = load_stack_config("prod")
+    config[f"{NS}:network"] = {"hub": {"virtualNetworkId": f"{HUB}/virtualNetworks/vnet-hub"},
+                               "outboundRules": {"monitor": {"type": "serviceTag", "serviceTag": "AzureMonitor"}}}
+    plan = capture_plan("prod", config=config)
+    assert plan.one(PEERING).inputs["useRemoteGateways"] is False
+    [monitor] = [r for r in plan.of_type(RULE) if r.inputs["ruleName"] == "monitor"]
+    assert monitor.inputs["properties"]["destination"]["portRanges"] == "443"
+    assert monitor.inputs["properties"]["destination"]["protocol"] == "TCP"
+    assert plan.one(NAT)  # no egressNextHop: the clients subnet keeps its NAT gateway
+
+
 def test_the_workspace_identity_can_approve_its_own_endpoint_and_read_the_client_endpoints(stack_plans):
     """Approver and Reader on the group, before the workspace: the managed network's endpoint to the
     workspace is approved while it is created; studio previews storage through the client endpoints."""

@@ -262,6 +262,7 @@ VNET_TESTS = by_tests(f"{NET}test_the_stack_vnet_has_an_endpoint_and_a_client_su
 OUTBOUND = by_tests(f"{NET}test_outbound_rules_from_config_and_for_datastores_elsewhere")
 PACKAGES = by_tests(f"{NET}test_prod_allows_package_repositories_behind_a_managed_firewall")
 BAD_NETWORK = by_tests(f"{NET}test_bad_network_config_is_refused_naming_the_key")
+NARROW = by_tests(f"{NET}test_hub_and_rule_defaults_are_the_narrow_ones")
 HUB_TESTS = by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_firewall")
 MONITOR_SCOPE = by_tests(f"{NET}test_closed_monitoring_is_reached_through_an_azure_monitor_private_link_scope")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
@@ -462,14 +463,14 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "NetworkConfig._subnets_fit: needed = sum((len(groups) for groups in TARGET_GROUPS.values())) + ... + ...": BAD_NETWORK,
         "NetworkConfig._subnets_fit: placed['…'].num_addresses < needed": BAD_NETWORK,
         "NetworkConfig._zone_ids_name_their_zones: not zone_id.lower().endswith(f'…{zone}')": BAD_NETWORK,
-        "HubConfig.use_remote_gateways": KEY_REACHES + HUB_TESTS,
+        "HubConfig.use_remote_gateways": KEY_REACHES + HUB_TESTS + NARROW,
         "SUBRESOURCES": BAD_NETWORK + OUTBOUND,
         "PrivateEndpointRule._subresource_of_the_target: provider_type = '…'.join(self.resource_id.split('…', ...)[...].split('…')[:...]).lower()":
             BAD_NETWORK + OUTBOUND,
         "self.resource_id.split[0]": BAD_NETWORK + OUTBOUND,
         "self.resource_id.split[1]": BAD_NETWORK + OUTBOUND,
-        "ServiceTagRule.protocol": OUTBOUND,
-        "ServiceTagRule.port_ranges": OUTBOUND,
+        "ServiceTagRule.protocol": OUTBOUND + NARROW,
+        "ServiceTagRule.port_ranges": OUTBOUND + NARROW,
         "needed_zones: groups = [group for groups in TARGET_GROUPS.values() for group in groups] + (['…'] if monitoring else [])":
             MONITOR_SCOPE + DNS,
     },
