@@ -197,6 +197,8 @@ def test_outbound_rules_from_config_and_for_datastores_elsewhere(hub_plan):
     endpoint_rules = {(r["destination"]["serviceResourceId"], r["destination"]["subresourceTarget"])
                       for r in rules.values() if r["type"] == "PrivateEndpoint"}
     assert endpoint_rules == {(LAKE, "blob"), (LAKE, "dfs")}  # one per account and sub-resource
+    for rule in (r for r in rules.values() if r["type"] == "PrivateEndpoint"):
+        assert rule["category"] == "UserDefined" and rule["destination"]["sparkEnabled"] is False
     # The workspace identity approves the managed network's endpoints to the lake itself.
     principal = hub_plan.outputs["workspace"]["identityPrincipalId"]
     approver = [g for g in hub_plan.of_type(ROLE) if g.inputs["scope"] == LAKE and g.inputs["principalId"] == principal
@@ -212,6 +214,14 @@ def test_outbound_rules_wait_long_enough_for_the_managed_firewall(stack_plans):
     """The first FQDN rule builds the managed firewall (about 10 minutes after the network's ~30)."""
     for rule in stack_plans["prod"].of_type(RULE):
         assert rule.timeouts == {"create": "60m", "update": "60m", "delete": "60m"}
+
+
+def test_internet_outbound_still_reaches_datastores_elsewhere_privately():
+    """Private-endpoint rules apply in both managed modes: a closed account elsewhere is reached from dev too."""
+    config = load_stack_config("dev")
+    config[f"{NS}:datastores"] = {"lake": {"storageAccountId": LAKE, "container": "raw"}}
+    rules = capture_plan("dev", config=config).of_type(RULE)
+    assert [(r.inputs["ruleName"], r.inputs["properties"]["type"]) for r in rules] == [("datastore-lake-blob", "PrivateEndpoint")]
 
 
 def test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_firewall():
