@@ -67,6 +67,7 @@ def test_every_closed_dependency_is_reachable_through_private_endpoints(stack, s
                 "accountName") or target.inputs.get("vaultName") or target.inputs.get("registryName"))
             assert endpoint.inputs["subnet"]["id"].endswith("/subnets/private-endpoints")
             assert plan.depends_on(endpoint, subnet)  # after its subnet and its target
+            assert plan.by_urn(endpoint.parent).type == "azureml-platform:network:Network"
             assert endpoint.inputs["customNetworkInterfaceName"] == f"{endpoint.inputs['privateEndpointName']}-nic"
     assert check_plan(plan.resources, stack) == []
 

@@ -476,7 +476,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "network.py": {
         "RULE_TIMEOUT": by_tests(f"{NET}test_outbound_rules_wait_long_enough_for_the_managed_firewall"),
-        "Network.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        "Network.__init__: super().__init__('…', name, common)": REACHABLE,
         "Network.__init__: {**TARGET_GROUPS, '…': ('…',)}.items()": REACHABLE + MONITOR_SCOPE,
         "Network.__init__: self._targets['…'] = NetworkTarget(scope.id, scope_name)": MONITOR_SCOPE,
         "Network.__init__: self.private_endpoints[f'{target_key}…{group}'] = self._private_endpoint(target_key, group, subnet_id, zone_ids)":
