@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Mapping, Union
 from pydantic import Field, model_validator
 
 from components.settings import Floor, Section, one_of
-from components.values import ArmId, Cidr, Fqdn, IpAddress, PrivateZoneName, matching
+from components.values import ArmId, Cidr, Fqdn, IpAddress, PrivateZoneName, arm_id, matching
 
 # Private DNS zone of each private endpoint sub-resource (group id), Azure public cloud ("Azure
 # Private Endpoint private DNS zone values").
@@ -59,16 +59,18 @@ PACKAGE_REPOSITORIES = (
 RuleName = Annotated[str, matching(r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", "up to 63 letters, digits, '_' and '-' (e.g. pypi)")]
 SubnetId = Annotated[
     str,
-    matching(
-        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.Network/virtualNetworks/[-\w.]+/subnets/[-\w.]+",
-        "a subnet resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)",
+    arm_id(
+        r"Microsoft\.Network/virtualNetworks/[-\w.]+/subnets/[-\w.]+",
+        "a subnet resource id",
+        "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
     ),
 ]
 VirtualNetworkId = Annotated[
     str,
-    matching(
-        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.Network/virtualNetworks/[-\w.]+",
-        "a virtual network resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>)",
+    arm_id(
+        r"Microsoft\.Network/virtualNetworks/[-\w.]+",
+        "a virtual network resource id",
+        "Microsoft.Network/virtualNetworks/<name>",
     ),
 ]
 

@@ -27,6 +27,15 @@ def matching(pattern: str, description: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+_IN_A_GROUP = r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/"
+
+
+def arm_id(provider_path: str, what: str, example: str) -> AfterValidator:
+    """The id of a resource in a resource group whose part after `/providers/` matches
+    `provider_path`; the error names `what` and shows the id's shape with `example`."""
+    return matching(_IN_A_GROUP + provider_path, f"{what} (/subscriptions/<id>/resourceGroups/<rg>/providers/{example})")
+
+
 Guid = Annotated[
     str,
     matching(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7"),
@@ -89,16 +98,18 @@ TagValue = Annotated[str, StringConstraints(max_length=256)]
 Access = Literal["Enabled", "Disabled"]
 ArmStorageAccountId = Annotated[
     str,
-    matching(
-        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}",
-        "a storage account resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>)",
+    arm_id(
+        r"Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}",
+        "a storage account resource id",
+        "Microsoft.Storage/storageAccounts/<name>",
     ),
 ]
 ArmId = Annotated[
     str,
-    matching(
-        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/[A-Za-z]+\.[A-Za-z]+/[^/]+/[^/]+(/[^/]+/[^/]+)*",
-        "an Azure resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>)",
+    arm_id(
+        r"[A-Za-z]+\.[A-Za-z]+/[^/]+/[^/]+(/[^/]+/[^/]+)*",
+        "an Azure resource id",
+        "<namespace>/<type>/<name>",
     ),
 ]
 
@@ -127,9 +138,10 @@ PrivateZoneName = Annotated[
 ]
 ArmKeyVaultId = Annotated[
     str,
-    matching(
-        r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.KeyVault/vaults/[a-z0-9-]{3,24}",
-        "a key vault resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)",
+    arm_id(
+        r"Microsoft\.KeyVault/vaults/[a-z0-9-]{3,24}",
+        "a key vault resource id",
+        "Microsoft.KeyVault/vaults/<name>",
     ),
 ]
 KeyUri = Annotated[

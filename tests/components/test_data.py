@@ -184,6 +184,8 @@ BAD_DATA_CONFIG = [
     ({"datastores": {"ab": {}}}, "datastores.ab.container: required, as 'ab' is not a valid container name"),
     ({"datastores": {"lake": {"container": "Raw_Data"}}}, "datastores.lake.container: must be 3-63 lowercase letters"),
     ({"datastores": {"lake": {"storageAccountId": "/subscriptions/x/rg"}}}, "datastores.lake.storageAccountId: must be a storage account resource id"),
+    ({"datastores": {"lake": {"storageAccountId": "/subscriptions/prod/resourceGroups/rg-lake/providers/Microsoft.Storage/storageAccounts/stlake"}}},
+     "datastores.lake.storageAccountId: must be a storage account resource id"),
     ({"datastores": {"lake": {"access": "write"}}}, "datastores.lake.access: Input should be 'readWrite' or 'readOnly'"),
     ({"datastores": {"lake": {"accountKey": "abc"}}}, "datastores.lake.accountKey: unknown key"),
     ({"dataAssets": {"sales": {"type": "uri_folder", "versions": {"1": {"datastore": "lake", "path": "x/"}}}}},

@@ -622,6 +622,9 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "Storage.__init__: super().__init__('…', name, common)": URN,
     },
     "values.py": {
+        # Every resource id the config takes: refused when not one (each kind's bad-config case).
+        "_IN_A_GROUP": BAD_DATA + BAD_NETWORK,
+        "arm_id: return matching(_IN_A_GROUP + provider_path, f'{what}…{example}…')": BAD_DATA + BAD_NETWORK,
         "_cidr: '…' not in value": by_tests("components/test_network.py::test_bad_network_config_is_refused_naming_the_key"),
         "NetworkAccess.public_network_access": MODEL_DEFAULT,
         "NetworkAccess.default_action": MODEL_DEFAULT + FLOOR,
