@@ -6,12 +6,14 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.access import DATA_ROLES, external_data_assignments, people_role_assignments
+from components.alerts import AlertDependencies, Alerts, WatchedEndpoint
 from components.base import CommonArgs, PlatformContext
 from components.compute import Compute, ComputeDependencies, instance_users
 from components.config import PROJECT, StackConfig, load_config
 from components.settings import ConfigError
 from components.container_registry import ContainerRegistry
 from components.data import Data, DataDependencies
+from components.endpoints import EndpointDependencies, Endpoints
 from components.key_vault import KeyVault
 from components.monitoring import Monitoring
 from components.naming import platform_names
@@ -131,8 +133,45 @@ def main() -> None:
         ),
     )
 
+    endpoints = Endpoints(
+        "endpoints",
+        common,
+        config.endpoints,
+        EndpointDependencies(
+            resource_group_name=resource_group.azure_name,
+            workspace_name=workspace.azure_name,
+            workspace=workspace.workspace,
+            storage_account=storage.account.id,
+            container_registry=container_registry.registry.id,
+            entra_only_telemetry=None if config.monitoring.local_auth else monitoring.application_insights.id,
+            egress_public_network_access=config.deployment_egress,
+            role_propagation_seconds=config.workspace.role_assignment_wait_seconds,
+        ),
+    )
+    alerts = Alerts(
+        "alerts",
+        common,
+        config.alerts,
+        AlertDependencies(
+            workspace_id=workspace.workspace.id,
+            log_analytics_id=monitoring.log_analytics.id,
+            endpoints={
+                key: WatchedEndpoint(
+                    name=endpoints.azure_name(key),
+                    id=served.endpoint.id,
+                    deployments={name: deployment.id for name, deployment in served.deployments.items()},
+                    thresholds=config.endpoints[key].alerts,
+                )
+                for key, served in endpoints.served.items()
+            },
+        ),
+    )
+
     outputs = {"environment": config.environment, "location": config.location, "subscriptionId": client.subscription_id}
-    for component in (resource_group, monitoring, storage, key_vault, container_registry, workspace, compute, data, network):
+    components = (
+        resource_group, monitoring, storage, key_vault, container_registry, workspace, compute, data, network, endpoints, alerts
+    )
+    for component in components:
         outputs.update(component.stack_outputs)
     for key, value in outputs.items():
         pulumi.export(key, hide_secrets(value, secrets))

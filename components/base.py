@@ -12,10 +12,12 @@ diagnostic settings) and mean the same in every component.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 
 import pulumi
+import pulumiverse_time
 from pulumi_azure_native import authorization, monitor
 
 from components.naming import Names, deterministic_guid
@@ -40,6 +42,7 @@ PRE_SPLIT_PARENT = ("azureml-platform:workspace:Workspace", "ml")
 class DiagnosticCategories:
     logs: Sequence[str] = ("allLogs",)  # category groups
     metrics: Sequence[str] = ("AllMetrics",)
+    log_categories: Sequence[str] = ()  # single categories, where the type's groups are not enough
 
 
 # Where the stack's CanNotDelete lock goes: only where it costs nothing. A lock on a resource also
@@ -61,6 +64,10 @@ DIAGNOSTIC_CATEGORIES: Mapping[str, DiagnosticCategories] = {
     "azure-native:keyvault:Vault": DiagnosticCategories(),
     "azure-native:containerregistry:Registry": DiagnosticCategories(),
     "azure-native:machinelearningservices:Workspace": DiagnosticCategories(),
+    # Named one by one: the 5xx log alert reads the traffic log ("Monitor online endpoints", logs).
+    "azure-native:machinelearningservices:OnlineEndpoint": DiagnosticCategories(
+        logs=(), log_categories=("AmlOnlineEndpointTrafficLog", "AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointEventLog")
+    ),
 }
 
 
@@ -135,6 +142,7 @@ class PlatformComponent(pulumi.ComponentResource):
         ignore_changes: Sequence[str] = (),
         delete_before_replace: bool = False,
         retain_on_delete: bool = False,
+        deleted_with: pulumi.Resource | None = None,
         timeouts: pulumi.CustomTimeouts | None = None,
         **args: Any,
     ) -> AzureResource:
@@ -149,6 +157,7 @@ class PlatformComponent(pulumi.ComponentResource):
             ignore_changes=list(ignore_changes) or None,
             delete_before_replace=delete_before_replace or None,
             retain_on_delete=retain_on_delete or None,
+            deleted_with=deleted_with,
             custom_timeouts=timeouts,
         )
         resource = resource_type(name, **args, opts=options)
@@ -189,6 +198,23 @@ class PlatformComponent(pulumi.ComponentResource):
         """The stack config's role assignments whose scope is `scope_key`, on `scope`."""
         self.assign_roles(scope_key, scope, self.common.role_assignments.get(scope_key, ()), moved=moved)
 
+    def propagated(
+        self, name: str, grants: Sequence[pulumi.Resource], seconds: int, principal_id: pulumi.Input[str]
+    ) -> Sequence[pulumi.Resource]:
+        """What a user of `grants` waits for: the grants, then the time Azure RBAC takes to propagate
+        them (a new principal's grants can take minutes: "Troubleshoot Azure RBAC")."""
+        if seconds == 0:
+            return grants
+        wait = self.declare(
+            pulumiverse_time.Sleep,
+            f"{name}-role-propagation",
+            depends_on=grants,
+            create_duration=f"{seconds}s",
+            # A new identity (new principal) waits again.
+            triggers={"principalId": principal_id},
+        )
+        return [wait]
+
     def finish(self, stack_outputs: Mapping[str, Any]) -> None:
         """Register the component's outputs; the program exports exactly these, under these keys."""
         self.stack_outputs = stack_outputs
@@ -208,7 +234,10 @@ class PlatformComponent(pulumi.ComponentResource):
             name="to-log-analytics",
             resource_uri=resource.id,
             workspace_id=workspace_id,
-            logs=[monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True) for group in categories.logs],
+            logs=[
+                *(monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True) for group in categories.logs),
+                *(monitor.DiagnosticsLogSettingsArgs(category=category, enabled=True) for category in categories.log_categories),
+            ],
             metrics=[
                 monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True)
                 for category in categories.metrics
@@ -228,6 +257,20 @@ class PlatformComponent(pulumi.ComponentResource):
             notes="Managed by azureml-platform: remove the lock in the stack config before deleting.",
             opts=self._options(None),
         )
+
+
+def existing(invoke: Callable[..., Any], **args: Any) -> Any | None:
+    """What Azure holds for a get-invoke (e.g. ml.get_data_version); None if it, or its workspace or
+    group, does not exist yet. Every other failure (access, throttling) stops the program."""
+    try:
+        return invoke(**args)
+    except Exception as error:  # an invoke failure arrives as a bare Exception with the service's message
+        if _NOT_FOUND.search(str(error)):
+            return None
+        raise
+
+
+_NOT_FOUND = re.compile(r"\b404\b|NotFound|not found", re.IGNORECASE)
 
 
 def _subscription_of(scope: pulumi.Input[str]) -> str | None:

@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 
 from components.base import CommonArgs, PlatformComponent, RoleAssignment
 from components.settings import Floor, Section, one_of
-from components.values import ComputeName, Cron, Guid, TimeZone, VmSize
+from components.values import ComputeName, Cron, Guid, TimeZone, VmSize, iso_duration
 
 # What Azure does not change on an existing compute, so a change must replace it (the PUT is
 # accepted and ignored otherwise):
@@ -291,14 +291,6 @@ def _schedules(schedule: InstanceSchedule | None) -> ml.ComputeSchedulesArgs | N
             if expression is not None
         ]
     )
-
-
-def iso_duration(seconds: int) -> str:
-    """The canonical ISO 8601 form Azure returns (PT30M, not PT1800S), so a refresh shows no change."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if value]
-    return "PT" + ("".join(parts) or "0S")
 
 
 def instance_users(computes: Mapping[str, ComputeConfig]) -> list[str]:

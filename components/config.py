@@ -18,6 +18,7 @@ from pydantic import Field, TypeAdapter, ValidationError, model_validator
 from components.access import PersonasConfig, RoleAssignmentConfig
 from components.base import Lock
 from components.compute import DEFAULT_COMPUTES, IMAGE_BUILDER, ClusterConfig, Computes
+from components.alerts import AlertsConfig
 from components.container_registry import ContainerRegistryConfig
 from components.data import (
     DEFAULT_DATASTORES,
@@ -28,6 +29,7 @@ from components.data import (
     Datastores,
     container_name,
 )
+from components.endpoints_config import Endpoints
 from components.key_vault import KeyVaultConfig
 from components.monitoring import MonitoringConfig
 from components.network_config import FqdnRule, NetworkConfig, ServiceTagRule
@@ -59,13 +61,15 @@ class StackConfig(Section):
     container_registry: ContainerRegistryConfig = ContainerRegistryConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
     # Compute targets by key: the cluster's Azure name, or the start of the instance's (components/compute.py).
-    # Compute targets by key: the cluster's Azure name, or the start of the instance's (components/compute.py).
     computes: Computes = Field(default={**DEFAULT_COMPUTES, "image-builder": IMAGE_BUILDER}, validate_default=True)
     # Datastores by key, which is also the datastore's Azure name (components/data.py).
     datastores: Datastores = Field(default=DEFAULT_DATASTORES, validate_default=True)
     # Data assets by name, each with its versions.
     data_assets: DataAssets = {}
     network: NetworkConfig = NetworkConfig()
+    # Managed online endpoints by key, the start of the endpoint's Azure name (components/endpoints.py).
+    endpoints: Endpoints = {}
+    alerts: AlertsConfig = AlertsConfig()
 
     environment_defaults = {
         # Staging rehearses prod's network and data protection, but can be torn down freely.
@@ -105,6 +109,15 @@ class StackConfig(Section):
         }
 
     @property
+    def deployment_egress(self) -> str:
+        """Online deployments' egressPublicNetworkAccess. In a managed network the flag no longer applies
+        (the network's outbound rules do; "Network isolation with managed online endpoints": avoid
+        setting it) and azure-native sends Enabled when it is unset, as the SDK does. Without one, a
+        closed workspace keeps its deployments' egress closed too (the legacy isolation)."""
+        closed = self.workspace.isolation_mode == "Disabled" and self.workspace.public_network_access == "Disabled"
+        return "Disabled" if closed else "Enabled"
+
+    @property
     def monitoring_closed(self) -> bool:
         """Whether Log Analytics and Application Insights are reached only privately."""
         monitoring = self.monitoring
@@ -124,6 +137,12 @@ class StackConfig(Section):
                 f"network.dnsZoneIds: no id for {', '.join(missing)}; give the hub's zone ids, or set "
                 "dnsZoneGroupsByPolicy: true if Azure Policy attaches the zone groups"
             )
+        for key, endpoint in self.endpoints.items():
+            if endpoint.public_network_access == "Disabled" and not network.private_endpoints:
+                raise ValueError(
+                    f"endpoints.{key}.publicNetworkAccess: Disabled needs network.privateEndpoints (scoring requests reach a "
+                    "closed endpoint through the workspace's private endpoint)"
+                )
         for name, rule in network.outbound_rules.items():
             if mode == "Disabled":
                 raise ValueError(f"network.outboundRules.{name}: the workspace has no managed network (workspace.isolationMode Disabled)")

@@ -18,7 +18,7 @@ from pulumi_azure_native import storage
 from pydantic import Field, StringConstraints, model_validator
 
 from components.access import DATA_ROLES
-from components.base import CommonArgs, PlatformComponent, RoleAssignment
+from components.base import CommonArgs, PlatformComponent, RoleAssignment, existing
 from components.settings import Section
 from components.values import ArmStorageAccountId, TagKey, TagValue, matching
 
@@ -290,19 +290,13 @@ class Data(PlatformComponent):
 
 def published_version(resource_group: str, workspace: str, name: str, version: str) -> dict | None:
     """The version's properties as Azure holds them; None if it (or its workspace) does not exist yet."""
-    try:
-        found = ml.get_data_version(resource_group_name=resource_group, workspace_name=workspace, name=name, version=version)
-    except Exception as error:  # an invoke failure arrives as a bare Exception with the service's message
-        if _NOT_FOUND.search(str(error)):
-            return None
-        raise
+    found = existing(ml.get_data_version, resource_group_name=resource_group, workspace_name=workspace, name=name, version=version)
+    if found is None:
+        return None
     properties = found.properties  # a union type: the provider hands it over as a plain camelCase map
     if not isinstance(properties, Mapping):
         properties = {"dataUri": getattr(properties, "data_uri", None), "dataType": getattr(properties, "data_type", None)}
     return {"dataUri": properties.get("dataUri"), "dataType": properties.get("dataType")}
-
-
-_NOT_FOUND = re.compile(r"\b404\b|NotFound|not found", re.IGNORECASE)
 
 
 def _next_version(version: str) -> str:

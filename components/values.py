@@ -203,3 +203,12 @@ class NetworkAccess(Section):
 
 # Dev's data-plane resources: reachable from a developer's machine without a VPN.
 OPEN_NETWORK: dict[str, Any] = {"publicNetworkAccess": "Enabled", "defaultAction": "Allow"}
+
+
+def iso_duration(seconds: float) -> str:
+    """The canonical ISO 8601 form Azure returns (PT30M, not PT1800S), so a refresh shows no change."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, whole_seconds = divmod(rest, 60)
+    seconds = whole_seconds + round(seconds - int(seconds), 3)  # request timeouts are in milliseconds
+    parts = [f"{value:g}{unit}" for value, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if value]
+    return "PT" + ("".join(parts) or "0S")

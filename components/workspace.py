@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
 import pulumi
-import pulumiverse_time
 from pulumi_azure_native import machinelearningservices, managedidentity
 from pydantic import Field
 
@@ -130,7 +129,10 @@ class Workspace(PlatformComponent):
         }
         access = [grant for grants in self.identity_grants.values() for grant in grants.values()]
         self.azure_name = settings.name or self.context.names.workspace
-        self.workspace = self._workspace(name, dependencies, self._propagated(name, [*access, *self._customer_key_access()]))
+        waited = self.propagated(
+            name, [*access, *self._customer_key_access()], settings.role_assignment_wait_seconds, self.identity.principal_id
+        )
+        self.workspace = self._workspace(name, dependencies, waited)
         self._grant_identity("workspace", self.workspace.id, ("Contributor",))
         self.grant_people("workspace", self.workspace.id)
         self.finish(
@@ -155,21 +157,6 @@ class Workspace(PlatformComponent):
             RoleAssignment.for_identity(self.identity.principal_id, role, "Azure ML workspace identity") for role in roles
         ]
         return self.assign_roles(f"identity-{scope_key}", scope, assignments)
-
-    def _propagated(self, name: str, grants: Sequence[pulumi.Resource]) -> Sequence[pulumi.Resource]:
-        """What the workspace waits for: the grants, then the time Azure RBAC takes to propagate them."""
-        seconds = self._settings.role_assignment_wait_seconds
-        if seconds == 0:
-            return grants
-        wait = self.declare(
-            pulumiverse_time.Sleep,
-            f"{name}-role-propagation",
-            depends_on=grants,
-            create_duration=f"{seconds}s",
-            # A new identity (new principal) waits again.
-            triggers={"principalId": self.identity.principal_id},
-        )
-        return [wait]
 
     def _workspace(
         self, name: str, dependencies: WorkspaceDependencies, identity_access: Sequence[pulumi.Resource]

@@ -225,6 +225,7 @@ def planned_resource(request, urn: str, aliases: list[str]) -> PlannedResource:
         retain_on_delete=request.retainOnDelete,
         timeouts={kind: value for kind in ("create", "update", "delete")
                   if (value := getattr(request.customTimeouts, kind))},
+        deleted_with=request.deletedWith or None,
     )
 
 

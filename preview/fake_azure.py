@@ -52,6 +52,11 @@ class FakeAzure(Mocks):
     # Data asset versions Azure already holds, by (workspace, name, version): their properties.
     # Empty offline (nothing is deployed); tests put versions here to stand for a deployed stack.
     published_data_versions: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # Model versions by (workspace, name, version) that are NOT registered. Offline every model a
+    # deployment names counts as registered, so the plan shows the deployments a stack will have.
+    unregistered_models: set[tuple[str, str, str]] = set()
+    # Online deployments Azure already holds, by (workspace, endpoint, deployment): their properties.
+    online_deployments: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def call(self, args: MockCallArgs) -> dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "azure-native:authorization:getClientConfig":
@@ -62,6 +67,16 @@ class FakeAzure(Mocks):
                 # As the provider reports a GET that found nothing.
                 return {}, [("version", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (data version {key})")]
             return {"name": key[2], "properties": self.published_data_versions[key]}
+        if args.token == "azure-native:machinelearningservices:getModelVersion":
+            key = (args.args["workspaceName"], args.args["name"], args.args["version"])
+            if key in self.unregistered_models:
+                return {}, [("version", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (model version {key})")]
+            return {"name": key[2], "properties": {"modelType": "mlflow_model"}}
+        if args.token == "azure-native:machinelearningservices:getOnlineDeployment":
+            key = (args.args["workspaceName"], args.args["endpointName"], args.args["deploymentName"])
+            if key not in self.online_deployments:
+                return {}, [("deploymentName", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (deployment {key})")]
+            return {"name": key[2], "properties": self.online_deployments[key]}
         raise PreviewError(f"the offline preview has no fake for invoke {args.token} (add one in {__name__})")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:

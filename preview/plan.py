@@ -45,6 +45,7 @@ class PlannedResource:
     delete_before_replace: bool  # a replacement deletes the old resource first (its Azure name is fixed)
     retain_on_delete: bool  # deleting it (or removing it from the program) leaves it in Azure
     timeouts: dict  # custom create/update/delete timeouts ("60m"); empty for the provider's own
+    deleted_with: str | None = None  # URN of a resource whose deletion deletes this one too (not deleted itself then)
 
 
 _RESOURCE_FIELDS = fields(PlannedResource)
@@ -54,6 +55,7 @@ _JSON_KEYS = {
     "ignore_changes": "ignoreChanges",
     "delete_before_replace": "deleteBeforeReplace",
     "retain_on_delete": "retainOnDelete",
+    "deleted_with": "deletedWith",
 }
 
 

@@ -145,6 +145,19 @@ REGISTRY: dict[str, ResourceType] = _entries(
         shown=("severity", "enabled", "windowSize"),
     ),
     ResourceType(
+        "azure-native:monitor:ScheduledQueryRule",
+        in_resource_group("Microsoft.Insights/scheduledQueryRules/{ruleName}"),
+        "ruleName",
+        shown=("severity", "enabled", "windowSize"),
+    ),
+    ResourceType(
+        # An ARM template deployment (here: the PUT that sets an online endpoint's traffic)
+        "azure-native:resources:Deployment",
+        in_resource_group("Microsoft.Resources/deployments/{deploymentName}"),
+        "deploymentName",
+        shown=("properties.mode",),
+    ),
+    ResourceType(
         "azure-native:monitor:AutoscaleSetting",
         # the path Azure documents for autoscale settings is all lower case
         in_resource_group("Microsoft.Insights/autoscalesettings/{autoscaleSettingName}"),
