@@ -209,7 +209,9 @@ class Alerts(PlatformComponent):
             (
                 "AmlOnlineEndpointTrafficLog",
                 f'| where EndpointName == "{endpoint.name}"',
-                '| summarize Requests = count(), ServerErrors = countif(tostring(ResponseCode) startswith "5")',
+                # 424: the model's own container failed (ModelStatusCode holds its 5xx); the columns are
+                # typed int, Microsoft's sample queries compare strings: toint() takes either.
+                "| summarize Requests = count(), ServerErrors = countif(toint(ResponseCode) >= 500 or toint(ModelStatusCode) >= 500)",
                 f"| where Requests >= {MIN_REQUESTS_FOR_ERROR_SHARE}",
                 "| extend ErrorPercent = 100.0 * ServerErrors / Requests",
             )

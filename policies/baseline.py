@@ -24,6 +24,8 @@ LOCK = "azure-native:authorization:ManagementLockByScope"
 COMPUTE = "azure-native:machinelearningservices:Compute"
 DATASTORE = "azure-native:machinelearningservices:Datastore"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
+ONLINE_ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
+ONLINE_DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 
 # Resources that hold data or state: protected in prod.
 STATEFUL = (STORAGE, KEY_VAULT, REGISTRY, WORKSPACE, LOG_ANALYTICS)
@@ -41,7 +43,7 @@ PRIVATE_LINK_GROUPS = {
     REGISTRY: ("registry",),
 }
 # Resources whose logs and metrics must reach Log Analytics.
-DIAGNOSED = (STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, WORKSPACE)
+DIAGNOSED = (STORAGE, BLOB_SERVICE, KEY_VAULT, REGISTRY, WORKSPACE, ONLINE_ENDPOINT)
 REDUNDANT_STORAGE = {"Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
 STUDIO_ORIGINS = {"https://ml.azure.com", "https://*.ml.azure.com", "https://ai.azure.com", "https://*.ai.azure.com"}
 
@@ -176,6 +178,13 @@ RULES: tuple[Rule, ...] = (
          equals("properties.credentials.credentialsType", "None")),
     Rule("blob-container-private", BLOB_CONTAINER, "no anonymous access to the container", "CKV_AZURE_34",
          equals("publicAccess", "None")),
+    # Serving
+    Rule("online-endpoint-entra-auth", ONLINE_ENDPOINT, "callers authenticate with Entra ID tokens, not keys",
+         "Azure ML: authentication and authorization for online endpoints", equals("properties.authMode", "AADToken"), "prod"),
+    Rule("online-endpoint-private", ONLINE_ENDPOINT, "public network access Disabled (scored through the private endpoint)",
+         "Azure ML security baseline NS-2", equals("properties.publicNetworkAccess", "Disabled"), "prod"),
+    Rule("online-endpoint-own-identity", ONLINE_ENDPOINT, "a user-assigned identity of its own, holding only serving roles",
+         "Azure ML: access Azure resources from an online endpoint", equals("identity.type", "UserAssigned")),
     Rule("app-insights-workspace-based", APP_INSIGHTS, "workspace-based (Log Analytics) ingestion", "AVM",
          lambda i: input_at(i, "ingestionMode") == "LogAnalytics"
          and bool(input_at(i, "workspaceResourceId"))),

@@ -269,14 +269,16 @@ def test_the_workspace_identity_can_approve_its_own_endpoint_and_read_the_client
     held = {g.inputs["roleDefinitionId"].rsplit("/", 1)[-1]: g for g in plan.of_type(ROLE)
             if g.inputs["scope"] == group and g.inputs["principalId"] == principal}
     assert set(held) == {"b556d68e-0be0-4f35-a333-ad7ee1ce17ea", "acdd72a7-3385-48ef-bd42-f606fba81ae7"}
-    wait = plan.one("time:index/sleep:Sleep")
+    wait = plan.one("time:index/sleep:Sleep", "ml-role-propagation")
     assert all(plan.depends_on(wait, grant) for grant in held.values())
 
 
 def test_without_endpoints_prod_is_refused_and_a_closed_resource_fails_the_baseline(stack_config):
     with pytest.raises(ConfigError, match=r"network\.privateEndpoints: prod requires true"):
-        load_config(stack_config("prod", network={"privateEndpoints": False}), "prod")
-    plan = capture_plan("staging", config={**load_stack_config("staging"), f"{NS}:network": {"privateEndpoints": False}})
+        load_config(stack_config("prod", network={"privateEndpoints": False}, endpoints={}), "prod")
+    plan = capture_plan(
+        "staging", config={**load_stack_config("staging"), f"{NS}:network": {"privateEndpoints": False}, f"{NS}:endpoints": {}}
+    )
     unreachable = {v.resource.rsplit("::", 1)[-1] for v in check_plan(plan.resources, "staging") if v.rule == "private-endpoints"}
     assert unreachable == {"ml-workspace", "storage", "key-vault", "container-registry"}
 

@@ -12,7 +12,7 @@ from components.roles import BUILTIN_ROLES
 from preview.capture import capture_plan
 from preview.plan import PreviewError
 from preview.stackfile import load_stack_config
-from policies.baseline import DIAGNOSED, LOCKED, STATEFUL
+from policies.baseline import DIAGNOSED, LOCKED, ONLINE_ENDPOINT, STATEFUL
 
 NS = "azure-native"
 WORKSPACE = f"{NS}:machinelearningservices:Workspace"
@@ -187,7 +187,7 @@ def test_workspace_is_created_after_its_dependencies_and_identity_access(plan):
         workspace.inputs["workspaceName"])]
     assert before
     # grants → wait for RBAC to propagate → workspace (MicrosoftDocs/azure-docs#111772)
-    wait = plan.one(SLEEP)
+    wait = plan.one(SLEEP, "ml-role-propagation")
     assert plan.depends_on(workspace, wait)
     assert wait.inputs["createDuration"] == "120s"
     assert wait.inputs["triggers"] == {"principalId": principal}
@@ -239,6 +239,12 @@ def test_every_diagnosed_resource_reports_to_log_analytics(plan):
     for resource_type in (KEY_VAULT, REGISTRY, WORKSPACE):
         assert by_target[resource_type]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
         assert by_target[resource_type]["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+    # The endpoint's logs by name: the 5xx log alert reads the traffic log table.
+    assert by_target[ONLINE_ENDPOINT]["logs"] == [
+        {"category": category, "enabled": True}
+        for category in ("AmlOnlineEndpointTrafficLog", "AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointEventLog")
+    ]
+    assert by_target[ONLINE_ENDPOINT]["metrics"] == [{"category": "AllMetrics", "enabled": True}]
 
 
 def test_prod_protects_stateful_resources_and_dev_does_not(stack_plans):
@@ -399,7 +405,7 @@ def test_customer_managed_key_is_granted_before_the_workspace_uses_it():
     }
     grants = [r for r in plan.of_type(ROLE) if r.inputs["scope"] == vault_id]
     assert [arm_name(g.inputs["roleDefinitionId"]) for g in grants] == [ROLE_ID["Key Vault Crypto Service Encryption User"]]
-    assert plan.depends_on(plan.one(SLEEP), grants[0]) and plan.depends_on(workspace, plan.one(SLEEP))
+    assert plan.depends_on(plan.one(SLEEP, "ml-role-propagation"), grants[0]) and plan.depends_on(workspace, plan.one(SLEEP, "ml-role-propagation"))
 
 
 def test_an_existing_resource_group_is_used_instead_of_created():

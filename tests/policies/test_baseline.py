@@ -51,6 +51,9 @@ WEAKENED = {
     "blob-container-private": ("publicAccess", "Container"),
     "app-insights-workspace-based": ("ingestionMode", "ApplicationInsights"),
     "app-insights-no-local-auth": ("disableLocalAuth", False),
+    "online-endpoint-entra-auth": ("properties.authMode", "Key"),
+    "online-endpoint-private": ("properties.publicNetworkAccess", "Enabled"),
+    "online-endpoint-own-identity": ("identity.type", "SystemAssigned"),
 }
 
 # The prod rules dev breaks on purpose (components/config.py ENVIRONMENT_DEFAULTS says why).
@@ -66,6 +69,7 @@ DEV_DEVIATIONS = {
     "registry-zone-redundant",
     "registry-retention",
     "app-insights-no-local-auth",
+    "online-endpoint-private",
     "lock",
     "protect",
 }

@@ -35,7 +35,10 @@ BELOW_FLOOR = {
     "containerRegistry.untaggedRetentionDays": {"containerRegistry": {"untaggedRetentionDays": 0}},
     "monitoring.localAuth": {"monitoring": {"localAuth": True}},
     "computes.*.minNodes": {"computes": {"cpu": {"minNodes": 1}}},
-    "network.privateEndpoints": {"network": {"privateEndpoints": False}},
+    # A closed endpoint needs the private endpoints too: open it, or the config is refused before the floor.
+    "network.privateEndpoints": {"network": {"privateEndpoints": False}, "endpoints": {"iris": {"publicNetworkAccess": "Enabled"}}},
+    "endpoints.*.authMode": {"endpoints": {"iris": {"authMode": "Key"}}},
+    "endpoints.*.publicNetworkAccess": {"endpoints": {"iris": {"publicNetworkAccess": "Enabled"}}},
     "lock": {"lock": "None"},
     "protect": {"protect": False},
     "diagnostics": {"diagnostics": False},
@@ -106,7 +109,7 @@ def test_every_prod_rule_is_guaranteed_by_a_floor_entry():
 def test_prod_refuses_a_value_below_the_floor(path, stack_config):
     with pytest.raises(ConfigError) as raised:
         load_config(stack_config("prod", **BELOW_FLOOR[path]), "prod")
-    reported = path.replace("*", "cpu")  # the item BELOW_FLOOR weakens
+    reported = path.replace("*", "iris" if path.startswith("endpoints") else "cpu")  # the item BELOW_FLOOR weakens
     assert f"{NS}:{reported}: prod requires {FLOOR[path].requirement.description} (security baseline)" in str(raised.value)
 
 
