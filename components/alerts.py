@@ -192,6 +192,10 @@ class Alerts(PlatformComponent):
                         time_aggregation=metric.aggregation,
                         operator=operator,
                         threshold=threshold,
+                        # A new endpoint has emitted no metric yet, and Azure Monitor refuses an alert on a
+                        # metric it has not seen ("Couldn't find a metric named ...", farmer#807); the
+                        # names are checked against Azure Monitor's lists in tests/components/test_alerts.py.
+                        skip_metric_validation=True,
                         dimensions=[
                             monitor.MetricDimensionArgs(name=dimension, operator="Include", values=list(values))
                             for dimension, values in metric.dimensions.items()

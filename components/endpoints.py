@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import managedidentity, monitor, resources
+from pydantic.alias_generators import to_camel
 
 from components.base import CommonArgs, PlatformComponent, RoleAssignment, existing
 from components.endpoints_config import WORKSPACE_MODEL, Autoscale, DeploymentConfig, EndpointConfig, Probe
@@ -35,16 +36,23 @@ ENDPOINT_IDENTITY_ROLES = {
     "containerRegistry": ("AcrPull",),
     "workspace": ("AzureML Metrics Writer (preview)",),
 }
-# Where Application Insights takes Entra ID ingestion only, a sender needs this role on it.
+# Where Application Insights takes Entra ID ingestion only, a sender needs this role on it. The
+# inference server sends with the instrumentation key today (so its telemetry is likely refused
+# there, README "Serving a model"); the grant is what an Entra-authenticated sender needs.
 TELEMETRY_ROLE = "Monitoring Metrics Publisher"
 # The API version of the endpoint PUT that sets traffic: the one azure-native 3.29 declares the
 # endpoint with, so both PUTs send the same contract.
 ENDPOINT_API_VERSION = "2025-12-01"
+# A new instance takes 12-18 minutes to serve (Azure/azureml-examples#3515): wait that long before
+# judging a scale action by the CPU it left.
+SCALE_COOLDOWN = "PT15M"
 # Creating or updating a deployment builds and starts containers: Azure ML allows it up to 90 minutes.
 DEPLOYMENT_TIMEOUTS = pulumi.CustomTimeouts(create="90m", update="90m", delete="30m")
-# Azure adds its own entries to an endpoint's `properties` map (azureml.onlineendpointid, ...);
-# traffic is set by the second PUT. Managing either here would undo them on every `up`.
-ENDPOINT_SET_ELSEWHERE = ("properties.properties", "properties.traffic", "properties.mirrorTraffic")
+# The endpoint resource only creates the endpoint: every later change goes through the second PUT,
+# which carries all of its settings with the traffic. A PUT of the endpoint resource alone would
+# carry no traffic, and ARM resets what a PUT leaves out ("Azure Resource Manager deployment modes":
+# properties not included are reset), which would stop the endpoint serving.
+ENDPOINT_SET_ELSEWHERE = ("properties", "tags")
 
 
 @dataclass(frozen=True)
@@ -107,10 +115,14 @@ class Endpoints(PlatformComponent):
             ),
         )
         ready = self.propagated(name, grants, dependencies.role_propagation_seconds, identity.principal_id)
-        live = {deployment: config for deployment, config in settings.deployments.items() if self._model_registered(key, deployment, config)}
-        waiting = tuple(deployment for deployment in settings.deployments if deployment not in live)
+        held = {deployment: self._held_deployment(key, deployment) for deployment in settings.deployments}
+        waiting = tuple(
+            deployment for deployment, config in settings.deployments.items() if not self._model_ready(key, deployment, config, held[deployment])
+        )
         deployments = {
-            deployment: self._deployment(name, key, endpoint, deployment, config, ready) for deployment, config in live.items()
+            deployment: self._deployment(name, key, endpoint, deployment, config, ready, held[deployment])
+            for deployment, config in settings.deployments.items()
+            if deployment not in waiting
         }
         self._set_traffic(name, key, endpoint, identity, settings, deployments, waiting)
         return ServedEndpoint(endpoint, identity, deployments, waiting)
@@ -135,8 +147,21 @@ class Endpoints(PlatformComponent):
             )
         ]
 
-    def _model_registered(self, key: str, deployment: str, settings: DeploymentConfig) -> bool:
-        """Whether the deployment's model version exists (registry models are taken on trust); warns if not."""
+    def _held_deployment(self, key: str, deployment: str) -> Any | None:
+        """The deployment as Azure holds it; None before its first `up`."""
+        dependencies = self._dependencies
+        return existing(
+            ml.get_online_deployment,
+            resource_group_name=dependencies.resource_group_name,
+            workspace_name=dependencies.workspace_name,
+            endpoint_name=self.azure_name(key),
+            deployment_name=deployment,
+        )
+
+    def _model_ready(self, key: str, deployment: str, settings: DeploymentConfig, held: Any | None) -> bool:
+        """Whether the deployment's model version exists (registry models are taken on trust). A new
+        deployment of a version not registered yet waits, with a warning; a running one is refused
+        a version that does not exist rather than being left out (which would delete it)."""
         reference = WORKSPACE_MODEL.fullmatch(settings.model)
         if reference is None:
             return True
@@ -148,18 +173,29 @@ class Endpoints(PlatformComponent):
             name=reference["name"],
             version=reference["version"],
         )
-        if found is None:
-            pulumi.log.warn(
-                f"endpoints.{key}.deployments.{deployment}: model {reference['name']}:{reference['version']} is not registered "
-                f"in workspace {dependencies.workspace_name} yet, so this deployment and its traffic wait: register it "
-                "(python -m jobs register ...), then run `pulumi up` again"
+        if found is not None:
+            return True
+        model = f"{reference['name']}:{reference['version']}"
+        if held is not None:
+            raise pulumi.RunError(
+                f"endpoints.{key}.deployments.{deployment}.model: {model} is not registered in workspace "
+                f"{dependencies.workspace_name}, and {deployment} is serving; register the version first (python -m jobs register ...)"
             )
-        return found is not None
+        pulumi.log.warn(
+            f"endpoints.{key}.deployments.{deployment}: model {model} is not registered in workspace "
+            f"{dependencies.workspace_name} yet, so this deployment and its traffic wait: register it "
+            "(python -m jobs register ...), then run `pulumi up` again"
+        )
+        return False
 
     def _deployment(
-        self, name: str, key: str, endpoint: ml.OnlineEndpoint, deployment: str, settings: DeploymentConfig, ready
+        self, name: str, key: str, endpoint: ml.OnlineEndpoint, deployment: str, settings: DeploymentConfig, ready, held: Any | None
     ) -> ml.OnlineDeployment:
-        self._refuse_new_instance_type(key, deployment, settings)
+        self._refuse_new_instance_type(key, deployment, settings, held)
+        # Under autoscale, an update sends the count Azure holds: `ignore_changes` alone would send
+        # the count of the first `up` and scale a busy deployment down in the middle of a rollout.
+        held_count = _held(held, "sku", "capacity")
+        capacity = held_count if settings.autoscale and held_count else settings.instance_count
         resource = self.declare(
             ml.OnlineDeployment,
             f"{name}-{deployment}",
@@ -174,7 +210,7 @@ class Endpoints(PlatformComponent):
             endpoint_name=endpoint.name,
             workspace_name=self._dependencies.workspace.name,
             **self.context.placement,
-            sku=ml.SkuArgs(name="Default", capacity=settings.instance_count),
+            sku=ml.SkuArgs(name="Default", capacity=capacity),
             properties=ml.ManagedOnlineDeploymentArgs(**self._deployment_properties(settings)),
         )
         if settings.autoscale:
@@ -214,16 +250,8 @@ class Endpoints(PlatformComponent):
             return reference
         return pulumi.Output.concat(self._dependencies.workspace.id, f"/{kind}/{found['name']}/versions/{found['version']}")
 
-    def _refuse_new_instance_type(self, key: str, deployment: str, settings: DeploymentConfig) -> None:
-        dependencies = self._dependencies
-        held = existing(
-            ml.get_online_deployment,
-            resource_group_name=dependencies.resource_group_name,
-            workspace_name=dependencies.workspace_name,
-            endpoint_name=self.azure_name(key),
-            deployment_name=deployment,
-        )
-        instance_type = _held_instance_type(held)
+    def _refuse_new_instance_type(self, key: str, deployment: str, settings: DeploymentConfig, held: Any | None) -> None:
+        instance_type = _held(held, "properties", "instance_type")
         if instance_type is None or instance_type.lower() == settings.instance_type.lower():
             return
         raise pulumi.RunError(
@@ -235,8 +263,9 @@ class Endpoints(PlatformComponent):
 
     def _set_traffic(self, name, key, endpoint, identity, settings: EndpointConfig, deployments, waiting) -> None:
         """The endpoint's second PUT, with its traffic, once its deployments exist."""
-        traffic = {deployment: share for deployment, share in settings.traffic.items() if deployment in deployments}
-        mirror = {deployment: share for deployment, share in settings.mirror_traffic.items() if deployment in deployments}
+        # Zero shares are left out, as the SDK leaves them out of its PUT.
+        traffic = {deployment: share for deployment, share in settings.traffic.items() if deployment in deployments and share}
+        mirror = {deployment: share for deployment, share in settings.mirror_traffic.items() if deployment in deployments and share}
         if deployments and sum(traffic.values()) != 100:
             late = ", ".join(d for d in waiting if settings.traffic.get(d))
             raise pulumi.RunError(
@@ -292,7 +321,7 @@ class Endpoints(PlatformComponent):
         def rule(direction: str, operator: str, threshold: int) -> monitor.ScaleRuleArgs:
             return monitor.ScaleRuleArgs(
                 metric_trigger=monitor.MetricTriggerArgs(**cpu, operator=operator, threshold=threshold),
-                scale_action=monitor.ScaleActionArgs(direction=direction, type="ChangeCount", value="1", cooldown="PT5M"),
+                scale_action=monitor.ScaleActionArgs(direction=direction, type="ChangeCount", value="1", cooldown=SCALE_COOLDOWN),
             )
 
         self.declare(
@@ -347,10 +376,10 @@ def _probe(settings: Probe) -> ml.ProbeSettingsArgs:
     )
 
 
-def _held_instance_type(held: Any) -> str | None:
-    if held is None:
-        return None
-    properties = held.properties  # a union type: the provider may hand it over as a plain camelCase map
-    if isinstance(properties, Mapping):
-        return properties.get("instanceType")
-    return getattr(properties, "instance_type", None)
+def _held(held: Any | None, part: str, field: str) -> Any | None:
+    """A field of the deployment Azure holds: the provider hands a union-typed part over as a plain
+    camelCase map or as an object."""
+    value = getattr(held, part, None) if held is not None else None
+    if isinstance(value, Mapping):
+        return value.get(to_camel(field))
+    return getattr(value, field, None)

@@ -25,7 +25,8 @@ DeploymentName = Annotated[
 # A model pinned to one version: `name:version` registered in the stack's workspace, or a model in
 # an Azure ML registry. `@latest` is refused: the plan would change whenever someone registers.
 _ASSET = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}"
-WORKSPACE_MODEL = re.compile(rf"(?:azureml:)?(?P<name>{_ASSET}):(?P<version>{_ASSET})")
+# (`azureml:iris` is the asset iris without a version, not version iris of an asset azureml.)
+WORKSPACE_MODEL = re.compile(rf"(?!azureml:[^:]*$)(?:azureml:)?(?P<name>{_ASSET}):(?P<version>{_ASSET})")
 REGISTRY_ASSET = r"azureml://registries/[A-Za-z0-9][A-Za-z0-9_-]{1,62}/{kind}/" + _ASSET + "/versions/" + _ASSET
 ModelReference = Annotated[
     str,
@@ -93,6 +94,7 @@ class DeploymentConfig(Section):
     model: ModelReference
     # Azure does not change an existing deployment's instance type: a new type is a new deployment.
     instance_type: VmSize = "Standard_DS3_v2"
+    # Under autoscale, the count the first `up` starts with; autoscale owns it from then on.
     instance_count: int = Field(default=1, ge=1, le=50)
     request_settings: RequestSettings = RequestSettings()
     liveness_probe: Probe = Probe()
@@ -104,6 +106,7 @@ class DeploymentConfig(Section):
     # Omitted for MLflow models: Azure ML serves them without code or environment.
     environment: AssetReference | None = None
     code: ScoringCode | None = None
+    # Plain text in the deployment, readable by anyone who may read it: secrets belong in Key Vault.
     environment_variables: dict[Annotated[str, matching(r"[A-Za-z_][A-Za-z0-9_]{0,127}", "an environment variable name")], str] = {}
     autoscale: Autoscale | None = None
     description: str | None = Field(default=None, max_length=256)

@@ -55,7 +55,8 @@ class FakeAzure(Mocks):
     # Model versions by (workspace, name, version) that are NOT registered. Offline every model a
     # deployment names counts as registered, so the plan shows the deployments a stack will have.
     unregistered_models: set[tuple[str, str, str]] = set()
-    # Online deployments Azure already holds, by (workspace, endpoint, deployment): their properties.
+    # Online deployments Azure already holds, by (workspace, endpoint, deployment): what a GET
+    # answers ({"properties": {...}, "sku": {...}}).
     online_deployments: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def call(self, args: MockCallArgs) -> dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -76,7 +77,7 @@ class FakeAzure(Mocks):
             key = (args.args["workspaceName"], args.args["endpointName"], args.args["deploymentName"])
             if key not in self.online_deployments:
                 return {}, [("deploymentName", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (deployment {key})")]
-            return {"name": key[2], "properties": self.online_deployments[key]}
+            return {"name": key[2], **self.online_deployments[key]}
         raise PreviewError(f"the offline preview has no fake for invoke {args.token} (add one in {__name__})")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:

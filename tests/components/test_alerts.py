@@ -111,7 +111,7 @@ def test_metric_alerts_watch_the_endpoint_its_deployments_and_the_workspace(plan
         [criterion] = alert["criteria"]["allOf"]
         assert (criterion["metricName"], criterion["timeAggregation"], criterion["operator"], criterion["threshold"]) == (
             metric, aggregation, operator, threshold), key
-        assert criterion["criterionType"] == "StaticThresholdCriterion"
+        assert criterion["criterionType"] == "StaticThresholdCriterion" and criterion["skipMetricValidation"] is True
         assert {d["name"]: d["values"] for d in criterion["dimensions"]} == dimensions, key
         assert all(d["operator"] == "Include" for d in criterion["dimensions"])
     assert alerts["iris-latency"]["ruleName"] == f"{name}-latency"

@@ -60,8 +60,8 @@ def test_each_stack_serves_the_iris_endpoint_with_its_own_identity(plan, any_sta
         "authMode": "AADToken",
         "publicNetworkAccess": "Enabled" if any_stack == "dev" else "Disabled",
     }
-    # Traffic comes from the second PUT; Azure writes its own keys into properties.properties.
-    assert endpoint.ignore_changes == sorted(["properties.properties", "properties.traffic", "properties.mirrorTraffic"])
+    # Only created here: later changes go with the traffic in the second PUT, never without it.
+    assert endpoint.ignore_changes == ["properties", "tags"]
     assert endpoint.replace_on_changes == ["identity"] and endpoint.delete_before_replace
     assert plan.outputs["endpoints"]["iris"]["scoringUri"] == f"https://{endpoint.inputs['endpointName']}.westeurope.inference.ml.azure.com/score"
 
@@ -91,7 +91,7 @@ def test_a_deployment_serves_its_pinned_model_after_the_grants(plan, any_stack):
     deployment = plan.one(DEPLOYMENT)
     endpoint = plan.one(ENDPOINT)
     workspace_id = plan.outputs["workspace"]["id"]
-    capacity = {"dev": 1, "staging": 1, "prod": 2}[any_stack]
+    capacity = {"dev": 1, "staging": 1, "prod": 3}[any_stack]
     assert deployment.inputs["deploymentName"] == "blue"
     assert deployment.inputs["endpointName"] == endpoint.inputs["endpointName"]
     assert deployment.inputs["sku"] == {"name": "Default", "capacity": capacity}
@@ -149,14 +149,25 @@ def test_mirror_traffic_and_a_second_deployment_reach_the_traffic_put():
     traffic = plan.one(TRAFFIC)
     assert all(plan.depends_on(traffic, d) for d in plan.of_type(DEPLOYMENT)) and len(plan.of_type(DEPLOYMENT)) == 2
     properties = traffic.inputs["properties"]["template"]["resources"][0]["properties"]
-    assert (properties["traffic"], properties["mirrorTraffic"]) == ({"blue": 100, "green": 0}, {"green": 20})
+    # Zero shares are left out, as the SDK leaves them out.
+    assert (properties["traffic"], properties["mirrorTraffic"]) == ({"blue": 100}, {"green": 20})
     assert plan.one(DEPLOYMENT, "endpoints-iris-green").inputs["properties"]["instanceType"] == "Standard_F4s_v2"
+    # What a deployment declared by its model alone gets.
+    blue = plan.one(DEPLOYMENT, "endpoints-iris-blue").inputs
+    assert (blue["properties"]["instanceType"], blue["sku"]["capacity"]) == ("Standard_DS3_v2", 1)
+
+
+def test_autoscale_declared_empty_scales_between_one_and_three_instances():
+    endpoints = {"iris": {"deployments": {"blue": {"model": "iris-classifier:1", "autoscale": {}}}, "traffic": {"blue": 100}}}
+    [profile] = capture_plan("dev", config=with_endpoints("dev", endpoints)).one(AUTOSCALE).inputs["profiles"]
+    assert profile["capacity"] == {"minimum": "1", "maximum": "3", "default": "1"}
+    assert [rule["metricTrigger"]["threshold"] for rule in profile["rules"]] == [70, 25]
 
 
 def test_autoscale_follows_cpu_on_the_deployment(plan, any_stack):
     deployment, autoscale = plan.one(DEPLOYMENT), plan.one(AUTOSCALE)
     deployment_id = plan.outputs["endpoints"]["iris"]["id"] + "/deployments/blue"
-    minimum, maximum = {"dev": (1, 2), "staging": (1, 2), "prod": (2, 5)}[any_stack]
+    minimum, maximum = {"dev": (1, 2), "staging": (1, 2), "prod": (3, 6)}[any_stack]
     assert plan.depends_on(autoscale, deployment)
     assert autoscale.inputs["autoscaleSettingName"] == f"autoscale-{plan.one(ENDPOINT).inputs['endpointName']}-blue"
     assert autoscale.inputs["targetResourceUri"] == deployment_id
@@ -167,9 +178,9 @@ def test_autoscale_follows_cpu_on_the_deployment(plan, any_stack):
                "metricResourceUri": deployment_id, "statistic": "Average", "timeAggregation": "Average", "timeGrain": "PT1M", "timeWindow": "PT5M"}
     assert profile["rules"] == [
         {"metricTrigger": {**trigger, "operator": "GreaterThan", "threshold": 70},
-         "scaleAction": {"direction": "Increase", "type": "ChangeCount", "value": "1", "cooldown": "PT5M"}},
+         "scaleAction": {"direction": "Increase", "type": "ChangeCount", "value": "1", "cooldown": "PT15M"}},
         {"metricTrigger": {**trigger, "operator": "LessThan", "threshold": 25},
-         "scaleAction": {"direction": "Decrease", "type": "ChangeCount", "value": "1", "cooldown": "PT5M"}},
+         "scaleAction": {"direction": "Decrease", "type": "ChangeCount", "value": "1", "cooldown": "PT15M"}},
     ]
 
 
@@ -231,8 +242,8 @@ def test_a_closed_workspace_without_a_managed_network_closes_deployment_egress()
     assert plan.one(DEPLOYMENT).inputs["properties"]["egressPublicNetworkAccess"] == "Disabled"
 
 
-def held_deployment(instance_type):
-    return {("mlw-mlp-dev", _dev_endpoint_name(), "blue"): {"instanceType": instance_type}}
+def held_deployment(instance_type, capacity=1):
+    return {("mlw-mlp-dev", _dev_endpoint_name(), "blue"): {"properties": {"instanceType": instance_type}, "sku": {"capacity": capacity}}}
 
 
 def _dev_endpoint_name() -> str:
@@ -251,9 +262,28 @@ def test_a_new_instance_type_is_refused_naming_the_blue_green_path(monkeypatch):
 def test_the_same_instance_type_passes_in_any_case_and_as_an_object(monkeypatch):
     monkeypatch.setattr(FakeAzure, "online_deployments", held_deployment("standard_ds3_v2"))
     assert capture_plan("dev").one(DEPLOYMENT).inputs["properties"]["instanceType"] == "Standard_DS3_v2"
-    monkeypatch.setattr(ml, "get_online_deployment", lambda **_: SimpleNamespace(properties=SimpleNamespace(instance_type="Standard_F2s_v2")))
+    monkeypatch.setattr(ml, "get_online_deployment", lambda **_: SimpleNamespace(
+        properties=SimpleNamespace(instance_type="Standard_F2s_v2"), sku=SimpleNamespace(capacity=1)))
     with pytest.raises(PreviewError, match="blue runs on Standard_F2s_v2"):
         capture_plan("dev")
+
+
+def test_under_autoscale_an_update_keeps_the_count_azure_holds(monkeypatch):
+    """Sending the first `up`'s count again would scale a busy deployment down mid-rollout."""
+    monkeypatch.setattr(FakeAzure, "online_deployments", held_deployment("Standard_DS3_v2", capacity=2))
+    assert capture_plan("dev").one(DEPLOYMENT).inputs["sku"] == {"name": "Default", "capacity": 2}
+    endpoints = {"iris": {"deployments": {"blue": {"model": "iris-classifier:1", "instanceCount": 1}}, "traffic": {"blue": 100}}}
+    assert capture_plan("dev", config=with_endpoints("dev", endpoints)).one(DEPLOYMENT).inputs["sku"]["capacity"] == 1
+
+
+def test_a_serving_deployment_is_refused_a_model_version_that_does_not_exist(monkeypatch):
+    """Leaving it out would delete the deployment that serves."""
+    monkeypatch.setattr(FakeAzure, "online_deployments", held_deployment("Standard_DS3_v2"))
+    monkeypatch.setattr(FakeAzure, "unregistered_models", {("mlw-mlp-dev", "iris-classifier", "1")})
+    with pytest.raises(PreviewError) as raised:
+        capture_plan("dev")
+    assert ("endpoints.iris.deployments.blue.model: iris-classifier:1 is not registered in workspace mlw-mlp-dev, and blue "
+            "is serving; register the version first (python -m jobs register ...)") in str(raised.value)
 
 
 def test_long_endpoint_keys_still_make_region_unique_names_within_32_characters():
@@ -277,6 +307,8 @@ BAD_ENDPOINTS = [
     ({"iris": {"deployments": {"b": BLUE}, "traffic": {"b": 100}}}, "endpoints.iris.deployments.b: must be 3-32 letters, digits and hyphens"),
     ({"iris": {"deployments": {"blue": {"model": "iris-classifier"}}, "traffic": {"blue": 100}}},
      "endpoints.iris.deployments.blue.model: must be a model version: NAME:VERSION"),
+    ({"iris": {"deployments": {"blue": {"model": "azureml:iris-classifier"}}, "traffic": {"blue": 100}}},
+     "endpoints.iris.deployments.blue.model: must be a model version"),
     ({"iris": {"deployments": {"blue": {"model": "azureml:iris-classifier@latest"}}, "traffic": {"blue": 100}}},
      "endpoints.iris.deployments.blue.model: must be a model version"),
     ({"iris": {"deployments": {"blue": {**BLUE, "autoscale": {"minInstances": 3, "maxInstances": 2}}}, "traffic": {"blue": 100}}},

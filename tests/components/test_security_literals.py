@@ -266,8 +266,163 @@ NARROW = by_tests(f"{NET}test_hub_and_rule_defaults_are_the_narrow_ones")
 HUB_TESTS = by_tests(f"{NET}test_a_hub_peering_is_declared_from_the_stacks_side_with_the_hubs_zones_and_firewall")
 MONITOR_SCOPE = by_tests(f"{NET}test_closed_monitoring_is_reached_through_an_azure_monitor_private_link_scope")
 CUSTOMER_KEY = by_tests(f"{PLATFORM}test_customer_managed_key_is_granted_before_the_workspace_uses_it")
+EP, AL = "components/test_endpoints.py::", "components/test_alerts.py::"
+SERVED = by_tests(f"{EP}test_each_stack_serves_the_iris_endpoint_with_its_own_identity")
+ENDPOINT_ROLES = by_tests(f"{EP}test_the_endpoint_identity_holds_only_serving_roles")
+TELEMETRY = by_tests(f"{EP}test_telemetry_to_entra_only_application_insights_is_granted")
+DEPLOYED = by_tests(f"{EP}test_a_deployment_serves_its_pinned_model_after_the_grants")
+TRAFFIC_PUT = by_tests(f"{EP}test_traffic_is_set_by_a_second_put_after_the_deployments")
+MIRRORED = by_tests(f"{EP}test_mirror_traffic_and_a_second_deployment_reach_the_traffic_put")
+AUTOSCALED = by_tests(f"{EP}test_autoscale_follows_cpu_on_the_deployment", f"{EP}test_autoscale_declared_empty_scales_between_one_and_three_instances")
+FIXED_COUNT = by_tests(f"{EP}test_a_deployment_without_autoscale_keeps_its_count")
+WAITING = by_tests(f"{EP}test_a_deployment_waits_for_its_model_version")
+UNREGISTERED = by_tests(f"{EP}test_an_unregistered_model_cannot_take_traffic_from_a_live_deployment")
+REFERENCES = by_tests(f"{EP}test_registry_models_environments_and_scoring_code_are_referenced")
+LEGACY_EGRESS = by_tests(f"{EP}test_a_closed_workspace_without_a_managed_network_closes_deployment_egress")
+NEW_TYPE = by_tests(f"{EP}test_a_new_instance_type_is_refused_naming_the_blue_green_path",
+                    f"{EP}test_the_same_instance_type_passes_in_any_case_and_as_an_object")
+BAD_ENDPOINT = by_tests(f"{EP}test_bad_endpoint_config_is_refused_naming_the_key")
+CLOSED_ENDPOINT = by_tests(f"{EP}test_a_closed_endpoint_needs_the_private_endpoints")
+PROD_ENDPOINT = by_tests(f"{EP}test_prod_refuses_keys_and_a_public_endpoint")
+ACTION_GROUP = by_tests(f"{AL}test_the_action_group_tells_the_stacks_receivers")
+METRIC_ALERTS = by_tests(f"{AL}test_metric_alerts_watch_the_endpoint_its_deployments_and_the_workspace")
+LISTED_METRICS = by_tests(f"{AL}test_every_metric_is_one_azure_monitor_lists_for_its_resource_type")
+LOG_ALERT = by_tests(f"{AL}test_the_log_alert_measures_the_5xx_share_of_the_endpoints_traffic_log")
+THRESHOLDS = by_tests(f"{AL}test_thresholds_and_receivers_come_from_config")
+BAD_ALERTS = by_tests(f"{AL}test_bad_alert_config_is_refused_naming_the_key")
 
 ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "alerts.py": {
+        "ENDPOINT_METRICS": METRIC_ALERTS + LISTED_METRICS,
+        "DEPLOYMENT_METRICS": METRIC_ALERTS + LISTED_METRICS,
+        "WORKSPACE_METRICS": METRIC_ALERTS + LISTED_METRICS,
+        "SEVERITY": METRIC_ALERTS + LOG_ALERT,
+        "MIN_REQUESTS_FOR_ERROR_SHARE": LOG_ALERT,
+        "AlertsConfig.failed_jobs_per_hour": METRIC_ALERTS + THRESHOLDS,
+        "AlertsConfig.failed_jobs_per_hour:ge": BAD_ALERTS,
+        "Alerts.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        **{f"Alerts.{method}: self._metric_alert[{index}]": METRIC_ALERTS + LISTED_METRICS
+           for method in ("__init__", "_watch_endpoint") for index in (0, 1, 3, 4, 6)},
+        "Alerts.__init__: self._metric_alert.window": METRIC_ALERTS,
+        "self._metric_alert.frequency": METRIC_ALERTS,
+        "Alerts._watch_endpoint: self._metric_alert.window": METRIC_ALERTS,
+        "Alerts._watch_endpoint: (('…', '…', '…', thresholds.cpu_percent), ('…', '…', '…', thresholds.memory_percent))":
+            METRIC_ALERTS + LISTED_METRICS,
+        "ActionGroup.location": ACTION_GROUP,
+        "ActionGroup.group_short_name": ACTION_GROUP,
+        "ActionGroup.enabled": ACTION_GROUP,
+        "ActionGroup.email_receivers": ACTION_GROUP,
+        "monitor.MicrosoftCommonEmailReceiverArgs.use_common_alert_schema": ACTION_GROUP + THRESHOLDS,
+        "monitor.WebhookReceiverArgs.use_common_alert_schema": THRESHOLDS,
+        "MetricAlert.location": METRIC_ALERTS,
+        "MetricAlert.enabled": METRIC_ALERTS,
+        "MetricAlert.auto_mitigate": METRIC_ALERTS,
+        "monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs.odata_type": METRIC_ALERTS,
+        "monitor.MetricCriteriaArgs.criterion_type": METRIC_ALERTS,
+        "monitor.MetricCriteriaArgs.skip_metric_validation": METRIC_ALERTS,
+        "monitor.MetricDimensionArgs.operator": METRIC_ALERTS,
+        "Alerts._error_share_alert: query = '…'.join(('…', f'…{endpoint.name}…', '…', f'…{MIN_REQUESTS_FOR_ERROR_SHARE}', '…'))": LOG_ALERT,
+        **{f"ScheduledQueryRule.{argument}": LOG_ALERT for argument in (
+            "kind", "severity", "enabled", "evaluation_frequency", "window_size", "skip_query_validation")},
+        "ScheduledQueryRule.auto_mitigate": LOG_ALERT,
+        **{f"monitor.ConditionArgs.{argument}": LOG_ALERT for argument in ("time_aggregation", "metric_measure_column", "operator")},
+        "monitor.ConditionFailingPeriodsArgs.number_of_evaluation_periods": LOG_ALERT,
+        "monitor.ConditionFailingPeriodsArgs.min_failing_periods_to_alert": LOG_ALERT,
+    },
+    "endpoints.py": {
+        "ENDPOINT_IDENTITY_ROLES": ENDPOINT_ROLES,
+        "TELEMETRY_ROLE": TELEMETRY,
+        "ENDPOINT_API_VERSION": TRAFFIC_PUT,
+        "ENDPOINT_SET_ELSEWHERE": SERVED,
+        "pulumi.CustomTimeouts.create": DEPLOYED,
+        "pulumi.CustomTimeouts.update": DEPLOYED,
+        "pulumi.CustomTimeouts.delete": DEPLOYED,
+        "Endpoints.__init__: super().__init__('…', name, common)": by_tests(f"{PLATFORM}test_components_parent_their_children"),
+        "self.context.names.instance[0]": SERVED + by_tests(f"{EP}test_long_endpoint_keys_still_make_region_unique_names_within_32_characters"),
+        "UserAssignedIdentity.resource_name_": SERVED,
+        "self._grant[0]": ENDPOINT_ROLES,
+        "OnlineEndpoint.replace_on_changes": SERVED,
+        "OnlineEndpoint.delete_before_replace": SERVED,
+        "Endpoints._grant: scopes = {'…': dependencies.storage_account, '…': dependencies.container_registry, '…': dependencies.workspace.id}":
+            ENDPOINT_ROLES,
+        "Endpoints._grant: scopes['…'], roles['…'] = (dependencies.entra_only_telemetry, (TELEMETRY_ROLE,))": TELEMETRY,
+        "self.assign_roles[2]": ENDPOINT_ROLES,
+        "Endpoints._model_ready: return ...": REFERENCES,
+        "Endpoints._model_ready: model = f\"{reference['…']}…{reference['…']}\"": WAITING + by_tests(
+            f"{EP}test_a_serving_deployment_is_refused_a_model_version_that_does_not_exist"),
+        "Endpoints._model_ready: pulumi.RunError[0]": by_tests(f"{EP}test_a_serving_deployment_is_refused_a_model_version_that_does_not_exist"),
+        "SCALE_COOLDOWN": AUTOSCALED,
+        "Endpoints._deployment: held_count = _held(held, '…', '…')": by_tests(f"{EP}test_under_autoscale_an_update_keeps_the_count_azure_holds"),
+        "Endpoints._refuse_new_instance_type: instance_type = _held(held, '…', '…')": NEW_TYPE,
+        "Endpoints._model_ready: found = existing(ml.get_model_version, resource_group_name=dependencies.resource_group_name, "
+        "workspace_name=dependencies.workspace_name, name=reference['…'], version=reference['…'])": WAITING,
+        "OnlineDeployment.ignore_changes": DEPLOYED + FIXED_COUNT,
+        "ml.SkuArgs.name": DEPLOYED,
+        "Endpoints._deployment_properties: return dict(endpoint_compute_type='…', description=settings.description, "
+        "model=self._asset_id('…', settings.model), instance_type=settings.instance_type, scale_settings=ml.DefaultScaleSettingsArgs(scale_type='…'), "
+        "request_settings=ml.OnlineRequestSettingsArgs(request_timeout=iso_duration(settings.request_settings.request_timeout_ms / ...), "
+        "max_concurrent_requests_per_instance=settings.request_settings.max_concurrent_requests_per_instance), "
+        "liveness_probe=_probe(settings.liveness_probe), readiness_probe=_probe(settings.readiness_probe), "
+        "app_insights_enabled=settings.app_insights_enabled, egress_public_network_access=dependencies.egress_public_network_access, "
+        "environment_id=self._asset_id('…', settings.environment) if settings.environment else None, "
+        "code_configuration=ml.CodeConfigurationArgs(code_id=self._asset_id('…', code.asset), scoring_script=code.scoring_script) if code else None, "
+        "environment_variables=dict(settings.environment_variables) or None)": DEPLOYED + REFERENCES,
+        "Endpoints._deployment_properties: self._asset_id[0]": DEPLOYED + REFERENCES,
+        "ml.DefaultScaleSettingsArgs.scale_type": DEPLOYED,
+        "ml.OnlineRequestSettingsArgs.request_timeout": DEPLOYED + REFERENCES,
+        "Endpoints._asset_id: pulumi.Output.concat[1]": DEPLOYED + REFERENCES,
+        "Endpoints._set_traffic: deployments and sum(traffic.values()) != ...": UNREGISTERED + WAITING,
+        "Endpoints._set_traffic: late = '…'.join((d for d in waiting if settings.traffic.get(d)))": UNREGISTERED,
+        "Endpoints._set_traffic: endpoint_resource = {'…': '…', '…': ENDPOINT_API_VERSION, '…': pulumi.Output.concat(self._dependencies.workspace.name, '…', endpoint.name), "
+        "'…': self.context.location, '…': dict(self.context.tags), '…': identity.id.apply(lambda id_: {'…': '…', '…': {id_: {}}}), "
+        "'…': {'…': settings.auth_mode, '…': settings.public_network_access, **({'…': settings.description} if settings.description else {}), "
+        "'…': traffic, '…': mirror}}": TRAFFIC_PUT + MIRRORED,
+        "Endpoints._set_traffic: pulumi.Output.concat[1]": TRAFFIC_PUT,
+        "Deployment.deployment_name": TRAFFIC_PUT,
+        "resources.DeploymentPropertiesArgs.mode": TRAFFIC_PUT,
+        "resources.DeploymentPropertiesArgs.template": TRAFFIC_PUT,
+        "Endpoints._autoscale: cpu = {'…': '…', '…': '…', '…': deployment.id, '…': '…', '…': '…', '…': '…', '…': '…'}": AUTOSCALED + LISTED_METRICS,
+        "monitor.ScaleActionArgs.type": AUTOSCALED,
+        "monitor.ScaleActionArgs.value": AUTOSCALED,
+        "AutoscaleSetting.autoscale_setting_name": AUTOSCALED,
+        "AutoscaleSetting.enabled": AUTOSCALED,
+        "monitor.AutoscaleProfileArgs.rules": AUTOSCALED,
+        "Endpoints._outputs: return {'…': endpoint.name, '…': endpoint.id, '…': endpoint.properties.scoring_uri, '…': settings.auth_mode, "
+        "'…': served.identity.principal_id, '…': {name: {'…': settings.deployments[name].model, '…': settings.deployments[name].instance_type} "
+        "for name in served.deployments}, '…': {name: share for name, share in settings.traffic.items() if name in served.deployments}, "
+        "'…': list(served.waiting)}": SERVED + WAITING + by_tests("components/test_platform.py::test_outputs_give_tools_what_they_need"),
+        "ml.ManagedServiceIdentityArgs.type": rule("online-endpoint-own-identity") + SERVED,
+    },
+    "endpoints_config.py": {
+        "_ASSET": BAD_ENDPOINT + REFERENCES,
+        "WORKSPACE_MODEL": BAD_ENDPOINT + REFERENCES + DEPLOYED,
+        "REGISTRY_ASSET": BAD_ENDPOINT + REFERENCES,
+        **{f"Probe.{field}": DEPLOYED + REFERENCES for field in (
+            "initial_delay_seconds", "period_seconds", "timeout_seconds", "failure_threshold", "success_threshold")},
+        "RequestSettings.request_timeout_ms": DEPLOYED,
+        "RequestSettings.request_timeout_ms:le": BAD_ENDPOINT,
+        "RequestSettings.max_concurrent_requests_per_instance": DEPLOYED,
+        "Autoscale.min_instances": AUTOSCALED,
+        "Autoscale.max_instances": AUTOSCALED,
+        "Autoscale.scale_out_cpu_percent": AUTOSCALED,
+        "Autoscale.scale_in_cpu_percent": AUTOSCALED,
+        "DeploymentConfig.instance_type": MIRRORED,
+        "DeploymentConfig.instance_count": MIRRORED,
+        "DeploymentConfig.app_insights_enabled": DEPLOYED,
+        "DeploymentConfig.environment_defaults": DEPLOYED + ENVIRONMENT_DEFAULTS,
+        **{f"EndpointAlerts.{field}": METRIC_ALERTS + THRESHOLDS for field in (
+            "latency_ms", "server_errors_per_minute", "cpu_percent", "memory_percent")},
+        "EndpointAlerts.server_error_percent": LOG_ALERT + THRESHOLDS,
+        "EndpointConfig.auth_mode": SERVED + rule("online-endpoint-entra-auth"),
+        "EndpointConfig.public_network_access": SERVED + rule("online-endpoint-private"),
+        "EndpointConfig.environment_defaults": SERVED + ENVIRONMENT_DEFAULTS,
+        "EndpointConfig.prod_floor": FLOOR + PROD_ENDPOINT,
+        "EndpointConfig._traffic_names_deployments: (('…', self.traffic), ('…', self.mirror_traffic))": BAD_ENDPOINT,
+        "EndpointConfig._traffic_names_deployments: known = '…'.join(self.deployments) or '…'": BAD_ENDPOINT,
+        "EndpointConfig._traffic_names_deployments: self.deployments and total != ...": BAD_ENDPOINT,
+        "EndpointConfig._traffic_names_deployments: shares = '…'.join((f'{name}…{share}' for name, share in self.traffic.items())) or '…'": BAD_ENDPOINT,
+        "EndpointConfig._traffic_names_deployments: len(mirrored) > ...": BAD_ENDPOINT + MIRRORED,
+    },
     "access.py": {
         "PERSONA_ROLES": by_tests(f"{PLATFORM}test_personas_expand_to_every_grant_they_need") + KEY_REACHES,
         # The default scope: an explicit grant without one meets the persona's workspace grant.
@@ -290,7 +445,11 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "authorization.RoleAssignment[0]": URN,
         "PlatformComponent.assign_roles: self._options[0]": URN + UPGRADED_GRANTS,
         "PlatformComponent._send_diagnostics: self._options[0]": URN,
-        "monitor.DiagnosticsLogSettingsArgs.enabled": DIAGNOSTICS,
+        "PlatformComponent._send_diagnostics: monitor.DiagnosticsLogSettingsArgs.enabled": DIAGNOSTICS,
+        "_NOT_FOUND": PUBLISHED + IRIS + WAITING,
+        "PlatformComponent.propagated: seconds == ...": by_tests(f"{PLATFORM}test_the_wait_can_be_tuned_or_left_out") + WAIT,
+        "Sleep.create_duration": WAIT + KEY_REACHES,
+        "Sleep.triggers": WAIT,
         "monitor.DiagnosticsMetricSettingsArgs.enabled": DIAGNOSTICS,
         "GRANT_PREFIX": URN,
         "_subscription_of: isinstance(scope, str) and scope.lower().startswith('…')": by_tests(
@@ -315,6 +474,10 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "StackConfig.diagnostics": MODEL_DEFAULT + FLOOR,
         "StackConfig.environment_defaults": ENVIRONMENT_DEFAULTS,
         "StackConfig.prod_floor": FLOOR,
+        "StackConfig.deployment_egress: closed = self.workspace.isolation_mode == '…' and self.workspace.public_network_access == '…'":
+            DEPLOYED + LEGACY_EGRESS,
+        "StackConfig.deployment_egress: return '…' if closed else '…'": DEPLOYED + LEGACY_EGRESS,
+        "StackConfig._network_fits_the_workspace: endpoint.public_network_access == '…' and (not network.private_endpoints)": CLOSED_ENDPOINT,
         "StackConfig._network_fits_the_workspace: mode == '…'": by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
         "StackConfig._network_fits_the_workspace: isinstance(rule, (FqdnRule, ServiceTagRule)) and mode != '…'":
             by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
@@ -392,11 +555,6 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "ml.ComputeStartStopScheduleArgs.trigger_type": INSTANCE,
         "ml.ManagedServiceIdentityArgs.type": CLUSTERS + INSTANCE,
         "_schedules: actions = {'…': schedule.start, '…': schedule.stop}": INSTANCE + KEY_REACHES,
-        "iso_duration: hours, rest = divmod(seconds, ...)": INSTANCE + KEY_REACHES,
-        "iso_duration: minutes, seconds = divmod(rest, ...)": INSTANCE + KEY_REACHES,
-        "iso_duration: parts = [f'{value}{unit}' for value, unit in ((hours, '…'), (minutes, '…'), (seconds, '…')) if value]":
-            INSTANCE + KEY_REACHES,
-        "iso_duration: return '…' + ('…'.join(parts) or '…')": INSTANCE + KEY_REACHES,
         "self.assign_roles[0]": by_tests(f"{COMPUTE_TESTS}test_the_compute_identity_holds_only_what_jobs_need"),
     },
     "data.py": {
@@ -440,7 +598,6 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
             PUBLISHED,
         "published_version: properties = {'…': getattr(properties, '…', None), '…': getattr(properties, '…', None)}": PUBLISHED,
         "published_version: return {'…': properties.get('…'), '…': properties.get('…')}": PUBLISHED,
-        "_NOT_FOUND": PUBLISHED + IRIS,
         "_next_version: return str(int(version) + ...) if version.isdigit() else f'{version}…'": PUBLISHED,
         "pulumi.RunError[0]": PUBLISHED,
         "_VERSION_ARGS": IRIS + DATA_ON_LAKE,
@@ -632,6 +789,13 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         # IP ranges are refused where Azure ignores them: the batch with ranges has them open and Deny.
         "NetworkAccess._ip_rules_take_effect: self.allowed_ip_ranges and self.public_network_access == '…'": KEY_REACHES,
         "NetworkAccess._ip_rules_take_effect: self.allowed_ip_ranges and self.default_action == '…'": KEY_REACHES,
+        **{f"iso_duration: {statement}": INSTANCE + KEY_REACHES + DEPLOYED + REFERENCES for statement in (
+            "hours, rest = divmod(int(seconds), ...)",
+            "minutes, whole_seconds = divmod(rest, ...)",
+            "seconds = whole_seconds + round(seconds - int(seconds), ...)",
+            "parts = [f'{value:…}{unit}' for value, unit in ((hours, '…'), (minutes, '…'), (seconds, '…')) if value]",
+            "return '…' + ('…'.join(parts) or '…')",
+        )},
     },
     "workspace.py": {
         "UserAssignedIdentity[1]": URN,
@@ -640,8 +804,6 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "Workspace._customer_key_access: self._grant_identity[2]": CUSTOMER_KEY,
         "self.grant_people[0]": PEOPLE,
         "self.assign_roles[0]": URN,
-        "Sleep.create_duration": WAIT + KEY_REACHES,
-        "Sleep.triggers": WAIT,
         "Workspace[1]": URN,
         "Workspace.stateful": rule("protect"),
         "Workspace.kind": FIXED,
@@ -667,7 +829,6 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "Workspace.__init__: super().__init__('…', name, common)": URN,
         "Workspace.__init__: scopes = {'…': dependencies.resource_group, '…': dependencies.storage_account, '…': dependencies.key_vault, "
         "'…': dependencies.container_registry, '…': dependencies.application_insights}": IDENTITY_GRANTS,
-        "Workspace._propagated: seconds == ...": by_tests(f"{PLATFORM}test_the_wait_can_be_tuned_or_left_out") + WAIT,
     },
 }
 
@@ -676,6 +837,52 @@ NAME_ONLY = "a name or description Azure shows; no access or protection depends 
 OUTPUTS = "stack output names for tools (test_outputs_give_tools_what_they_need holds those tools read)"
 
 NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
+    "alerts.py": {
+        "AlertsConfig.email_receivers:max_length": AZURES_RANGE,
+        "Alerts.__init__: self._metric_alert.description": NAME_ONLY,
+        "Alerts._watch_endpoint: self._metric_alert.description": NAME_ONLY,
+        "self.finish[0]": OUTPUTS,
+        "ActionGroup[1]": "the logical name of the action group",
+        "ActionGroup.action_group_name": NAME_ONLY,
+        "monitor.MicrosoftCommonEmailReceiverArgs.name": NAME_ONLY,
+        "monitor.WebhookReceiverArgs.name": NAME_ONLY,
+        "MetricAlert[1]": "the logical name of a metric alert",
+        "monitor.MetricCriteriaArgs.name": NAME_ONLY,
+        "ScheduledQueryRule[1]": "the logical name of the log alert",
+        "ScheduledQueryRule.rule_name": NAME_ONLY,
+        "ScheduledQueryRule.description": NAME_ONLY,
+    },
+    "endpoints.py": {
+        "self._endpoint[0]": "the logical names of an endpoint's resources",
+        "self.finish[0]": OUTPUTS,
+        "UserAssignedIdentity[1]": "the logical name of an endpoint's identity",
+        "OnlineEndpoint[1]": "the logical name of an endpoint",
+        "self.assign_roles[0]": "the seed of the grants' names (their roles and scopes are asserted)",
+        "pulumi.log.warn[0]": "the warning's text, a message",
+        "OnlineDeployment[1]": "the logical name of a deployment",
+        "self._autoscale[0]": "the logical name of a deployment's autoscale setting",
+        "Endpoints._refuse_new_instance_type: pulumi.RunError[0]": "an error message (its text is asserted by the test of the refusal)",
+        "Endpoints._set_traffic: pulumi.RunError[0]": "an error message (its text is asserted by the test of the refusal)",
+        "Deployment[1]": "the logical name of the traffic PUT",
+        "AutoscaleSetting[1]": "the logical name of an autoscale setting",
+        "monitor.AutoscaleProfileArgs.name": NAME_ONLY,
+    },
+    "endpoints_config.py": {
+        **{f"Probe.{field}:{bound}": AZURES_RANGE for field in (
+            "initial_delay_seconds", "period_seconds", "timeout_seconds", "failure_threshold", "success_threshold") for bound in ("ge", "le")},
+        "RequestSettings.request_timeout_ms:ge": AZURES_RANGE,
+        "RequestSettings.max_concurrent_requests_per_instance:ge": AZURES_RANGE,
+        "RequestSettings.max_concurrent_requests_per_instance:le": AZURES_RANGE,
+        **{f"Autoscale.{field}:{bound}": AZURES_RANGE for field in (
+            "min_instances", "max_instances", "scale_out_cpu_percent", "scale_in_cpu_percent") for bound in ("ge", "le")},
+        "DeploymentConfig.instance_count:ge": AZURES_RANGE,
+        "DeploymentConfig.instance_count:le": AZURES_RANGE,
+        "DeploymentConfig.description:max_length": AZURES_RANGE,
+        **{f"EndpointAlerts.{field}:{bound}": "a threshold's sensible range; the threshold itself is asserted" for field, bound in (
+            ("latency_ms", "ge"), ("latency_ms", "le"), ("server_errors_per_minute", "ge"), ("server_error_percent", "gt"),
+            ("server_error_percent", "le"), ("cpu_percent", "ge"), ("cpu_percent", "le"), ("memory_percent", "ge"), ("memory_percent", "le"))},
+        "EndpointConfig.description:max_length": AZURES_RANGE,
+    },
     "network_config.py": {
         "_rule_name: return fqdn.replace('…', '…').replace('…', '…')": NAME_ONLY,
     },
@@ -743,6 +950,7 @@ NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
         "RoleAssignmentConfig.description:max_length": AZURES_RANGE,
     },
     "base.py": {
+        "Sleep[1]": "the logical name of a wait: a new one only waits again",
         "monitor.DiagnosticSetting.name": NAME_ONLY,
         "authorization.ManagementLockByScope.lock_name": NAME_ONLY,
         "authorization.ManagementLockByScope.notes": NAME_ONLY,
@@ -801,7 +1009,6 @@ NOT_SECURITY_RELEVANT: dict[str, dict[str, str]] = {
         # No stack file has a customer-managed key yet: no earlier URN to keep.
         "Workspace._customer_key_access: self._grant_identity[0]": "the logical name of the customer-managed key's grant",
         "self.finish[0]": OUTPUTS,
-        "Sleep[1]": "the logical name of the wait: a new one only waits again",
         "WorkspaceConfig.friendly_name:max_length": AZURES_RANGE,
         "WorkspaceConfig.description:max_length": AZURES_RANGE,
         "WorkspaceConfig.role_assignment_wait_seconds:le": "an upper bound on a wait, well above the 120 s default",
@@ -925,6 +1132,7 @@ STUDIO_CORS_RULE = {
 # GUID grants another role.
 AZURE_ROLE_IDS = {
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "AzureML Metrics Writer (preview)": "635dd51f-9968-44d3-b7fb-6d9a6bd613ae",
     "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
     "Azure AI Enterprise Network Connection Approver": "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
     "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
