@@ -68,13 +68,18 @@ def free_form_servers(model_dir, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("free-form")
     mlflow.sklearn.save_model(mlflow.sklearn.load_model(str(model_dir)), folder / "iris", pip_requirements=[])
-    mlflow.pyfunc.save_model(folder / "sums", python_model=SumTensors(), pip_requirements=[])
-    with running(serve(folder / "iris", port=0)) as iris, running(serve(folder / "sums", port=0)) as sums:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", UNTYPED_PREDICT, UserWarning)
+        mlflow.pyfunc.save_model(folder / "sums", python_model=SumTensors(), pip_requirements=[])
+        sums_server = serve(folder / "sums", port=0)
+    with running(serve(folder / "iris", port=0)) as iris, running(sums_server) as sums:
         yield iris, sums
 
 
-with warnings.catch_warnings():  # MLflow's advice to add type hints: hints would give the model a signature
-    warnings.simplefilter("ignore", UserWarning)
+# MLflow advises type hints on predict, when defined, saved and loaded: hints would give the model a signature.
+UNTYPED_PREDICT = ".*Add type hints to the `predict` method"  # the message starts with a colour code
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", UNTYPED_PREDICT, UserWarning)
 
     class SumTensors(mlflow.pyfunc.PythonModel):
         """A model over named tensors and no signature: each tensor's rows summed."""
