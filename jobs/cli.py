@@ -1,4 +1,5 @@
-"""`python -m jobs`: upload data, submit and watch jobs, register models, against a stack's workspace.
+"""`python -m jobs`: upload data, submit and watch jobs, register models, against a stack's workspace;
+train, serve and invoke a model offline.
 
 Only argparse and the light modules load before a subcommand runs: handlers import azure-ai-ml
 themselves. Every expected failure is a JobsError, reported here as one line with exit code 1.
@@ -10,10 +11,11 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobs.errors import JobsError, WaitTimeoutError, azure_errors, one_line
+from jobs.errors import InputError, JobsError, WaitTimeoutError, azure_errors, one_line
 from jobs.metrics import Requirement
 
 DESCRIPTION = "The ML lifecycle against the Azure ML workspace a Pulumi stack deployed."
@@ -22,18 +24,29 @@ EPILOG = """lifecycle after `pulumi up`:
   python -m jobs upload jobs/data/iris.csv --name iris --stack dev
   python -m jobs submit jobs/specs/train.yml --stack dev --input training_data=azureml:iris@latest
   python -m jobs register JOB_NAME --name iris-classifier --stack dev --require 'accuracy>=0.9'
-offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9'
+  python -m jobs invoke jobs/requests/iris.json --stack dev --endpoint iris
+offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9' --output-dir outputs/iris
+  python -m jobs serve-local outputs/iris/model
+  python -m jobs invoke jobs/requests/iris.json --url http://127.0.0.1:5001/score
 (quote --require expressions: the shell reads > as a redirection)"""
 HEARTBEAT_SECONDS = 60.0
 LOG_DRAIN_SECONDS = 15.0
 
 
-def main(argv: list[str] | None = None, *, connect: Callable | None = None) -> int:
-    """Run one command; `connect(workspace) -> Lifecycle` is replaceable for tests."""
+@dataclass(frozen=True)
+class Services:
+    """What handlers sign in with: `connect(workspace) -> Lifecycle`, `sign_in(workspace) -> EndpointAccess`."""
+
+    connect: Callable
+    sign_in: Callable
+
+
+def main(argv: list[str] | None = None, *, connect: Callable | None = None, sign_in: Callable | None = None) -> int:
+    """Run one command; `connect` and `sign_in` (see Services) are replaceable for tests."""
     args = build_parser().parse_args(argv)
     try:
         with azure_errors():
-            result = args.handler(args, connect or _connect)
+            result = args.handler(args, Services(connect or _connect, sign_in or _sign_in))
     except JobsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -47,7 +60,7 @@ def main(argv: list[str] | None = None, *, connect: Callable | None = None) -> i
 # -- commands ----------------------------------------------------------------------------------
 
 
-def cmd_workspace(args, connect) -> dict[str, Any]:
+def cmd_workspace(args, services) -> dict[str, Any]:
     """Show the workspace a stack (or config.json) resolves to; optionally write .azureml/config.json.
 
     Reads the stack's outputs with `pulumi stack output --json`: subscriptionId, resourceGroupName and
@@ -62,16 +75,16 @@ def cmd_workspace(args, connect) -> dict[str, Any]:
     return summary
 
 
-def cmd_upload(args, connect) -> dict[str, Any]:
+def cmd_upload(args, services) -> dict[str, Any]:
     """Register a local file or folder as a new version of a data asset (never overwrites a version)."""
-    asset = connect(_workspace(args)).upload_data(
+    asset = services.connect(_workspace(args)).upload_data(
         args.name, args.path, version=args.version, description=args.description, tags=args.tags
     )
     return {"name": asset.name, "version": asset.version, "type": asset.type, "path": asset.path,
             "reference": f"azureml:{asset.name}:{asset.version}"}
 
 
-def cmd_submit(args, connect) -> dict[str, Any]:
+def cmd_submit(args, services) -> dict[str, Any]:
     """Submit a job spec (Azure ML CLI v2 YAML) with overrides, then stream its logs and wait for it.
 
     Compute defaults to serverless; --compute names a cluster the stack exports. Exits 1 when the job
@@ -83,7 +96,7 @@ def cmd_submit(args, connect) -> dict[str, Any]:
     tags = {"stack": workspace.stack, **args.tags} if workspace.stack else args.tags
     overrides = specs.Overrides(compute=args.compute, experiment=args.experiment, inputs=args.inputs, tags=tags)
     job = specs.load(args.spec, overrides, workspace)  # a bad spec fails before any sign-in
-    lifecycle = connect(workspace)
+    lifecycle = services.connect(workspace)
     submitted = lifecycle.submit(job)
     link = f": {submitted.studio_url}" if submitted.studio_url else ""
     progress(f"submitted {submitted.name} to experiment {submitted.experiment_name}{link}")
@@ -92,19 +105,19 @@ def cmd_submit(args, connect) -> dict[str, Any]:
     return job_summary(watch(lifecycle, submitted.name, args))
 
 
-def cmd_watch(args, connect) -> dict[str, Any]:
+def cmd_watch(args, services) -> dict[str, Any]:
     """Stream a submitted job's logs and wait for it to finish (exit 1 unless it completes)."""
-    return job_summary(watch(connect(_workspace(args)), args.job, args))
+    return job_summary(watch(services.connect(_workspace(args)), args.job, args))
 
 
-def cmd_register(args, connect) -> dict[str, Any]:
+def cmd_register(args, services) -> dict[str, Any]:
     """Register a Completed job's model output as a model version, with lineage, behind a metric gate.
 
     The gate reads metrics.json from the job's metrics output; every --require must hold. Registering
     the same job under the same model name again returns the existing version.
     """
     workspace = _workspace(args)
-    registration = connect(workspace).register(
+    registration = services.connect(workspace).register(
         args.job, args.name, model_output=args.model_output, metrics_output=args.metrics_output,
         requirements=args.require, version=args.version, stack=workspace.stack, description=args.description,
     )
@@ -113,7 +126,7 @@ def cmd_register(args, connect) -> dict[str, Any]:
             "path": model.path, "metrics": registration.metrics}
 
 
-def cmd_run_local(args, connect) -> dict[str, Any]:
+def cmd_run_local(args, services) -> dict[str, Any]:
     """Run a job spec's command on this machine, inputs and outputs mapped to local folders.
 
     Data inputs must be local (the spec's own, or --input NAME=PATH); MLflow logs to
@@ -131,6 +144,51 @@ def cmd_run_local(args, connect) -> dict[str, Any]:
             "metrics": run.metrics}
 
 
+def cmd_serve_local(args, services) -> dict[str, Any]:
+    """Serve an MLflow model folder as an Azure ML no-code deployment answers: GET / and POST /score.
+
+    Same request (`input_data` in split orientation, a list or named tensors, as the model's signature
+    allows; optional `params`) and response (predictions as JSON) as the online endpoint, same 4xx
+    messages. No authentication: it listens on loopback unless --allow-remote. Ctrl-C stops it.
+    """
+    from jobs.serving import serve
+
+    server = serve(args.model_dir, args.host, args.port, allow_remote=args.allow_remote)
+    progress(f"serving {args.model_dir} at {server.url} (Ctrl-C stops it)")
+    progress(f"invoke it (the iris sample request): python -m jobs invoke jobs/requests/iris.json --url {server.url}")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return {"model_dir": str(args.model_dir), "url": server.url}
+
+
+def cmd_invoke(args, services) -> str:
+    """Send a request JSON file to a local server (--url) or a deployed online endpoint; print the answer.
+
+    --stack reads the endpoint's scoring URI and auth mode from the stack's `endpoints` output
+    (--workspace-config looks the endpoint up in the workspace). The call is authorised as the endpoint
+    asks (Entra token, Azure ML token or key); --deployment targets one deployment past the traffic split.
+    """
+    from jobs.endpoints import DEPLOYMENT_HEADER, endpoint_call, post
+    from jobs.files import read_json
+
+    if bool(args.url) == bool(args.endpoint) or args.url and (args.stack or args.workspace_config):
+        raise InputError("pass --url URL, or --endpoint with --stack or --workspace-config")
+    document = read_json(args.request, InputError, "request file")  # a bad file fails before any call
+    if args.url:
+        url, headers = args.url, {DEPLOYMENT_HEADER: args.deployment} if args.deployment else {}
+    else:
+        url, headers = endpoint_call(_workspace(args), args.endpoint, services.sign_in, deployment=args.deployment)
+    body = post(url, document, timeout=args.timeout, headers=headers)
+    if args.output == "json":
+        return body
+    try:
+        return json.dumps(json.loads(body), indent=2)
+    except ValueError:
+        return body
+
+
 # -- shared steps ------------------------------------------------------------------------------
 
 
@@ -138,6 +196,12 @@ def _connect(workspace):
     from jobs.client import connect
 
     return connect(workspace)
+
+
+def _sign_in(workspace):
+    from jobs.client import sign_in
+
+    return sign_in(workspace)
 
 
 def _workspace(args):
@@ -189,7 +253,10 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def emit(data: dict[str, Any], output: str) -> None:
+def emit(data: dict[str, Any] | str, output: str) -> None:
+    if isinstance(data, str):  # a document the handler has already formatted
+        print(data)
+        return
     if output == "json":
         print(json.dumps(data, indent=2, default=str))
         return
@@ -311,6 +378,26 @@ def _options_run_local(parser: argparse.ArgumentParser) -> None:
                         help="where outputs go, one folder per output (default: outputs/run-local/SPEC-TIMESTAMP)")
 
 
+def _options_serve_local(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model_dir", type=Path, metavar="MODEL_DIR",
+                        help="MLflow model folder (holds MLmodel), e.g. the model output of run-local")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5001, help="port to listen on; 0 picks a free one (default: 5001)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a --host other machines reach: anyone who can connect may call the model")
+
+
+def _options_invoke(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("request", type=Path, metavar="REQUEST_FILE", help="request JSON, e.g. jobs/requests/iris.json")
+    parser.add_argument("--url", help="scoring URL of a local server, e.g. http://127.0.0.1:5001/score")
+    parser.add_argument("--endpoint", metavar="KEY",
+                        help="online endpoint: a key of the stack's endpoints (or its Azure name)")
+    parser.add_argument("--deployment", metavar="NAME",
+                        help="send the request to this deployment only (azureml-model-deployment header)")
+    parser.add_argument("--timeout", type=duration, default=duration("60s"), metavar="DURATION",
+                        help="give up waiting for the answer after this long (default: 60s)")
+
+
 # name -> (handler, shared option groups, own options); the handler's docstring is its help.
 COMMANDS = {
     "workspace": (cmd_workspace, ("workspace", "output"), _options_workspace),
@@ -319,6 +406,8 @@ COMMANDS = {
     "watch": (cmd_watch, ("wait", "workspace", "output"), _options_watch),
     "register": (cmd_register, ("gate", "workspace", "output"), _options_register),
     "run-local": (cmd_run_local, ("inputs", "gate", "output"), _options_run_local),
+    "serve-local": (cmd_serve_local, (), _options_serve_local),
+    "invoke": (cmd_invoke, ("workspace", "output"), _options_invoke),
 }
 
 

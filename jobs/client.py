@@ -1,5 +1,6 @@
-"""An authenticated Lifecycle for a workspace: MLClient with DefaultAzureCredential."""
+"""Signed-in access to a workspace, MLClient with DefaultAzureCredential: a Lifecycle, or its online endpoints."""
 
+from jobs.endpoints import EndpointAccess
 from jobs.lifecycle import Lifecycle
 from jobs.workspace import Workspace
 
@@ -9,10 +10,24 @@ MANAGEMENT_SCOPE = "https://management.azure.com/.default"
 
 def connect(workspace: Workspace, credential=None) -> Lifecycle:
     """Fails fast (ClientAuthenticationError, mapped to CredentialError) before any upload starts."""
-    from azure.ai.ml import MLClient
+    credential = credential or _default_credential()
+    credential.get_token(MANAGEMENT_SCOPE)
+    return Lifecycle.from_client(_ml_client(workspace, credential))
+
+
+def sign_in(workspace: Workspace, credential=None) -> EndpointAccess:
+    credential = credential or _default_credential()
+    return EndpointAccess(_ml_client(workspace, credential).online_endpoints, credential)
+
+
+def _default_credential():
     from azure.identity import DefaultAzureCredential
 
-    credential = credential or DefaultAzureCredential()
-    credential.get_token(MANAGEMENT_SCOPE)
-    client = MLClient(credential, workspace.subscription_id, workspace.resource_group, workspace.name)
-    return Lifecycle.from_client(client)
+    # A command line may run where no browser opens: it fails with a reason instead of waiting for one.
+    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+
+
+def _ml_client(workspace: Workspace, credential):
+    from azure.ai.ml import MLClient
+
+    return MLClient(credential, workspace.subscription_id, workspace.resource_group, workspace.name)

@@ -43,6 +43,10 @@ class VersionConflictError(JobsError):
     """An asset version already exists; versions are immutable and never overwritten."""
 
 
+class ServingError(JobsError):
+    """A model cannot be served locally, or a scoring endpoint (local or deployed) did not answer with success."""
+
+
 class AzureServiceError(JobsError):
     """Any other error raised by azure-core or azure-ai-ml."""
 

@@ -20,9 +20,9 @@ MARSHMALLOW_4_WARNINGS = (RemovedInMarshmallow4Warning, ChangedInMarshmallow4War
 with warnings.catch_warnings():
     for category in MARSHMALLOW_4_WARNINGS:
         warnings.simplefilter("ignore", category)
-    from azure.ai.ml.entities import Job
+    from azure.ai.ml.entities import EndpointAuthKeys, EndpointAuthToken, Job, ManagedOnlineEndpoint
     from azure.ai.ml.entities._job.to_rest_functions import to_rest_job_object
-    from azure.ai.ml.operations import DataOperations, JobOperations, ModelOperations
+    from azure.ai.ml.operations import DataOperations, JobOperations, ModelOperations, OnlineEndpointOperations
     from azure.core.exceptions import ResourceNotFoundError
 
     from jobs import specs
@@ -149,6 +149,25 @@ class FakeModels(FakeAssets):
 
 class FakeData(FakeAssets):
     real = DataOperations
+
+
+class FakeOnlineEndpoints(Recorder):
+    real = OnlineEndpointOperations
+    SECRET = "secret-token-never-printed"
+
+    def __init__(self, scoring_uri: str, auth_mode: str):
+        super().__init__()
+        self.scoring_uri, self.auth_mode = scoring_uri, auth_mode
+
+    def get(self, name, *, local=False):
+        self._record("get", name, local=local)
+        return ManagedOnlineEndpoint(name=name, auth_mode=self.auth_mode, scoring_uri=self.scoring_uri)
+
+    def get_keys(self, name):
+        self._record("get_keys", name)
+        if self.auth_mode == "aml_token":
+            return EndpointAuthToken(access_token=self.SECRET)
+        return EndpointAuthKeys(primary_key=self.SECRET, secondary_key="second")
 
 
 class FakeClock:
