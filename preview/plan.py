@@ -115,9 +115,13 @@ class Plan:
 
 
 def input_at(inputs: Any, path: str) -> Any:
-    """The value at `a.b.c` in a resource's nested inputs; None where any step is missing."""
+    """The value at `a.b.c` in a resource's nested inputs (`a.0.c`: the first item of list a); None
+    where any step is missing."""
     for part in path.split("."):
-        if not isinstance(inputs, dict):
+        if isinstance(inputs, list) and part.isdigit():
+            inputs = inputs[int(part)] if int(part) < len(inputs) else None
+        elif isinstance(inputs, dict):
+            inputs = inputs.get(part)
+        else:
             return None
-        inputs = inputs.get(part)
     return inputs

@@ -48,6 +48,13 @@ ENDPOINT, ZONE_GROUP = "azure-native:network:PrivateEndpoint", "azure-native:net
 PEERING = "azure-native:network:VirtualNetworkPeering"
 ROUTE_TABLE = "azure-native:network:RouteTable"
 OUTBOUND = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
+ONLINE_ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
+DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
+TRAFFIC = "azure-native:resources:Deployment"
+AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
+ACTION_GROUP = "azure-native:monitor:ActionGroup"
+METRIC_ALERT = "azure-native:monitor:MetricAlert"
+LOG_ALERT = "azure-native:monitor:ScheduledQueryRule"
 
 # ARM types of role assignment scopes, as they appear in a scope's id.
 ON_WORKSPACE = "Microsoft.MachineLearningServices/workspaces"
@@ -89,6 +96,40 @@ def item(resource_type: str, name: str, path: str) -> Callable[[Plan], Any]:
         found = [r for r in plan.of_type(resource_type) if r.name == name]
         return input_at(found[0].inputs, path) if found else None
     return probe
+
+
+# The endpoint "scorer" with the deployment "green" (MAP_ITEMS), in the staging batch.
+SCORER, GREEN = "endpoints-scorer-endpoint", "endpoints-scorer-green"
+# The staging batch's workspace: its name and group are keys of the batch too.
+STAGING_WORKSPACE = ("/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-shared-ml/providers/"
+                     "Microsoft.MachineLearningServices/workspaces/mlw-vision-2")
+
+
+def green(path: str) -> Callable[[Plan], Any]:
+    return item(DEPLOYMENT, GREEN, f"properties.{path}")
+
+
+def traffic_put(field: str) -> Callable[[Plan], Any]:
+    return item(TRAFFIC, "endpoints-scorer-traffic", f"properties.template.resources.0.properties.{field}")
+
+
+def green_autoscale(path: str) -> Callable[[Plan], Any]:
+    return item(AUTOSCALE, "endpoints-scorer-green-autoscale", f"profiles.0.{path}")
+
+
+def threshold(alert: str) -> Callable[[Plan], Any]:
+    return item(METRIC_ALERT, f"alerts-{alert}", "criteria.allOf.0.threshold")
+
+
+def probes(kind: str, values: Mapping[str, Any], seen: Mapping[str, Any]) -> dict[str, Key]:
+    return {
+        f"endpoints.*.deployments.*.{kind}.{field}": Key(value, green(f"{kind}.{FIELD_IN_PLAN[field]}"), seen[field], None)
+        for field, value in values.items()
+    }
+
+
+FIELD_IN_PLAN = {"initialDelaySeconds": "initialDelay", "periodSeconds": "period", "timeoutSeconds": "timeout",
+                 "failureThreshold": "failureThreshold", "successThreshold": "successThreshold"}
 
 
 TRAINER = "compute-trainer"
@@ -150,7 +191,7 @@ def tracked(plan: Plan) -> list:
 
 def locations(plan: Plan) -> set:
     """The regions of regional resources (private DNS zones and their links are global)."""
-    return {r.inputs["location"] for r in tracked(plan)} - {"global"}
+    return {r.inputs["location"] for r in tracked(plan) if r.inputs["location"].lower() != "global"}
 
 
 def team_tag(plan: Plan) -> set:
@@ -239,6 +280,9 @@ BATCHES = {
     "policy-dns": Batch("staging", base="staging", extra={"network": {"subnetId": HUB_SUBNET}}),
     "service-tag": Batch("staging", base="staging", extra={"network": {"outboundRules": {"extra": {"type": "serviceTag"}}}}),
     "endpoint-rule": Batch("staging", base="staging", extra={"network": {"outboundRules": {"extra": {"type": "privateEndpoint"}}}}),
+    # Mirroring needs a second deployment that takes no live traffic.
+    "mirror": Batch("staging", base="staging", extra={"endpoints": {"scorer": {
+        "deployments": {"blue": {"model": "iris-classifier:1"}, "green": {"model": "iris-classifier:2"}}, "traffic": {"blue": 100}}}}),
 }
 
 
@@ -307,7 +351,7 @@ KEYS: dict[str, Key] = {
                                                    CMK_VAULT, None),
     "workspace.customerManagedKey.keyUri": Key(CMK_KEY, at(WORKSPACE, "encryption.keyVaultProperties.keyIdentifier"),
                                                CMK_KEY, None),
-    "workspace.roleAssignmentWaitSeconds": Key(45, at(SLEEP, "createDuration"), "45s", "120s"),
+    "workspace.roleAssignmentWaitSeconds": Key(45, item(SLEEP, "ml-role-propagation", "createDuration"), "45s", "120s"),
     "storage.sku": Key("Standard_GRS", at(STORAGE, "sku.name"), "Standard_GRS", "Standard_ZRS"),
     "storage.softDeleteRetentionDays": Key(14, blob_retention, (14, 14), (30, 30)),
     "storage.network.publicNetworkAccess": Key("Enabled", at(STORAGE, "publicNetworkAccess"), "Enabled", "Disabled"),
@@ -406,6 +450,43 @@ KEYS: dict[str, Key] = {
     "dataAssets.*.versions.*.description": Key(
         "2024 sales", item(DATA_VERSION, "data-asset-sales-3", "properties.description"), "2024 sales", None),
     "dataAssets.*.versions.*.archived": Key(True, item(DATA_VERSION, "data-asset-sales-3", "properties.isArchived"), True, None),
+    # An endpoint "scorer" with a deployment "green" taking all traffic, and the stack's alerts.
+    "endpoints.*.authMode": Key("Key", item(ONLINE_ENDPOINT, SCORER, "properties.authMode"), "Key", None),
+    "endpoints.*.publicNetworkAccess": Key("Enabled", item(ONLINE_ENDPOINT, SCORER, "properties.publicNetworkAccess"), "Enabled", None),
+    "endpoints.*.description": Key("Scores", item(ONLINE_ENDPOINT, SCORER, "properties.description"), "Scores", None),
+    "endpoints.*.traffic": Key({"green": 100}, traffic_put("traffic"), {"green": 100}, None),
+    "endpoints.*.mirrorTraffic": Key({"green": 20}, traffic_put("mirrorTraffic"), {"green": 20}, None, batch="mirror"),
+    "endpoints.*.deployments.*.model": Key("iris-classifier:7", green("model"), f"{STAGING_WORKSPACE}/models/iris-classifier/versions/7", None),
+    "endpoints.*.deployments.*.instanceType": Key("Standard_F4s_v2", green("instanceType"), "Standard_F4s_v2", None),
+    "endpoints.*.deployments.*.instanceCount": Key(2, item(DEPLOYMENT, GREEN, "sku.capacity"), 2, None),
+    "endpoints.*.deployments.*.description": Key("Green", green("description"), "Green", None),
+    "endpoints.*.deployments.*.appInsightsEnabled": Key(True, green("appInsightsEnabled"), True, None),
+    "endpoints.*.deployments.*.environment": Key("sklearn-serving:2", green("environmentId"),
+                                                 f"{STAGING_WORKSPACE}/environments/sklearn-serving/versions/2", None),
+    "endpoints.*.deployments.*.code.asset": Key("scoring:1", green("codeConfiguration.codeId"), f"{STAGING_WORKSPACE}/codes/scoring/versions/1", None),
+    "endpoints.*.deployments.*.code.scoringScript": Key("score.py", green("codeConfiguration.scoringScript"), "score.py", None),
+    "endpoints.*.deployments.*.environmentVariables": Key({"WORKERS": "2"}, green("environmentVariables"), {"WORKERS": "2"}, None),
+    "endpoints.*.deployments.*.requestSettings.requestTimeoutMs": Key(2500, green("requestSettings.requestTimeout"), "PT2.5S", None),
+    "endpoints.*.deployments.*.requestSettings.maxConcurrentRequestsPerInstance": Key(
+        4, green("requestSettings.maxConcurrentRequestsPerInstance"), 4, None),
+    **probes("livenessProbe", {"initialDelaySeconds": 30, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 10, "successThreshold": 2},
+             {"initialDelaySeconds": "PT30S", "periodSeconds": "PT20S", "timeoutSeconds": "PT5S", "failureThreshold": 10, "successThreshold": 2}),
+    **probes("readinessProbe", {"initialDelaySeconds": 45, "periodSeconds": 25, "timeoutSeconds": 4, "failureThreshold": 15, "successThreshold": 3},
+             {"initialDelaySeconds": "PT45S", "periodSeconds": "PT25S", "timeoutSeconds": "PT4S", "failureThreshold": 15, "successThreshold": 3}),
+    "endpoints.*.deployments.*.autoscale.minInstances": Key(2, green_autoscale("capacity.minimum"), "2", None),
+    "endpoints.*.deployments.*.autoscale.maxInstances": Key(4, green_autoscale("capacity.maximum"), "4", None),
+    "endpoints.*.deployments.*.autoscale.scaleOutCpuPercent": Key(60, green_autoscale("rules.0.metricTrigger.threshold"), 60, None),
+    "endpoints.*.deployments.*.autoscale.scaleInCpuPercent": Key(20, green_autoscale("rules.1.metricTrigger.threshold"), 20, None),
+    "endpoints.*.alerts.latencyMs": Key(300, threshold("scorer-latency"), 300, None),
+    "endpoints.*.alerts.serverErrorsPerMinute": Key(3, threshold("scorer-server-errors"), 3, None),
+    "endpoints.*.alerts.serverErrorPercent": Key(
+        2.5, item(LOG_ALERT, "alerts-scorer-server-error-share", "criteria.allOf.0.threshold"), 2.5, None),
+    "endpoints.*.alerts.cpuPercent": Key(70, threshold("scorer-green-cpu"), 70, None),
+    "endpoints.*.alerts.memoryPercent": Key(85, threshold("scorer-green-memory"), 85, None),
+    "alerts.emailReceivers": Key(["oncall@contoso.com"], every(ACTION_GROUP, "emailReceivers.0.emailAddress"), ["oncall@contoso.com"], ["None"]),
+    "alerts.webhookUrl": Key("https://hooks.contoso.com/ml", every(ACTION_GROUP, "webhookReceivers.0.serviceUri"),
+                             ["https://hooks.contoso.com/ml"], ["None"]),
+    "alerts.failedJobsPerHour": Key(4, threshold("failed-jobs"), 4, 1),
 }
 
 IRIS_URI = "azureml://subscriptions/00000000-0000-4000-8000-000000000001/resourcegroups/rg-mlp-dev/workspaces/mlw-mlp-dev/datastores/training_data/paths/samples/iris.csv"
@@ -445,6 +526,8 @@ ENVIRONMENT_DEFAULTS_SEEN = {
     ("dev", "dataAssets.iris.description"): "Fisher's iris flowers: the sample the example training job reads",
     ("dev", "dataAssets.iris.versions.1.datastore"): IRIS_URI,
     ("dev", "dataAssets.iris.versions.1.path"): IRIS_URI,
+    ("dev", "endpoints.*.publicNetworkAccess"): "Enabled",
+    ("dev", "endpoints.*.deployments.*.appInsightsEnabled"): True,
 }
 IRIS_VERSION = "data-asset-iris-1"
 # Probes for environment defaults of map items, which KEYS probes on other items.
@@ -526,7 +609,10 @@ def environment_default_leaves(section: type[Section] = StackConfig, path: str =
 
 
 # The item a `*` stands for in a map of the config (in a list it is the first item).
-MAP_ITEMS = {"computes": "trainer", "datastores": "lake", "dataAssets": "sales", "versions": "3", "outboundRules": "extra"}
+MAP_ITEMS = {"computes": "trainer", "datastores": "lake", "dataAssets": "sales", "versions": "3", "outboundRules": "extra",
+             "endpoints": "scorer", "deployments": "green"}
+# A bare config with one endpoint, where environment defaults of endpoints show.
+WITH_ENDPOINT = {"endpoints": {"scorer": {"deployments": {"green": {"model": "iris-classifier:1"}}, "traffic": {"green": 100}}}}
 
 
 def with_value(tree: dict, path: str, value: Any) -> None:
@@ -564,7 +650,10 @@ class Plans(dict):
 
     def __missing__(self, name: str) -> Plan:
         kind, which = name.split(":")
-        stack, config = (which, bare_config()) if kind == "bare" else (BATCHES[which].stack, batch_config(which))
+        if kind == "batch":
+            stack, config = BATCHES[which].stack, batch_config(which)
+        else:
+            stack, config = which, {**bare_config(), **(WITH_ENDPOINT if kind == "endpoint" else {})}
         self[name] = capture_plan(stack, config={f"{NS}:{key}": value for key, value in config.items()})
         return self[name]
 
@@ -601,7 +690,9 @@ def test_each_model_default_shows_in_prods_plan(path, plans):
 @pytest.mark.parametrize(("environment", "path"), ENVIRONMENT_DEFAULTS_SEEN)
 def test_each_environment_default_shows_in_its_plan(environment, path, plans):
     probe = ENVIRONMENT_PROBES.get(path) or KEYS[path].probe
-    assert probe(plans[f"bare:{environment}"]) == ENVIRONMENT_DEFAULTS_SEEN[environment, path]
+    # Endpoints' defaults show on an endpoint, which a bare config has none of.
+    plan = plans[f"endpoint:{environment}" if path.startswith("endpoints.") else f"bare:{environment}"]
+    assert probe(plan) == ENVIRONMENT_DEFAULTS_SEEN[environment, path]
 
 
 def test_a_batch_sets_each_key_once_and_names_a_known_batch():
