@@ -1,4 +1,5 @@
-"""`python -m jobs`: upload data, submit and watch jobs, register models, against a stack's workspace.
+"""`python -m jobs`: upload data, submit and watch jobs, register models, against a stack's workspace;
+promote a model version to an endpoint's deployment in a stack file.
 
 Only argparse and the light modules load before a subcommand runs: handlers import azure-ai-ml
 themselves. Every expected failure is a JobsError, reported here as one line with exit code 1.
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jobs.errors import JobsError, WaitTimeoutError, azure_errors, one_line
+from jobs.errors import JobsError, PromotionError, WaitTimeoutError, azure_errors, one_line
 from jobs.metrics import Requirement
 
 DESCRIPTION = "The ML lifecycle against the Azure ML workspace a Pulumi stack deployed."
@@ -23,6 +24,12 @@ EPILOG = """lifecycle after `pulumi up`:
   python -m jobs submit jobs/specs/train.yml --stack dev --input training_data=azureml:iris@latest
   python -m jobs register JOB_NAME --name iris-classifier --stack dev --require 'accuracy>=0.9'
 offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9'
+blue/green rollout, each step a stack-file edit followed by a pull request and `pulumi up --stack dev`:
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --new
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --mirror 20
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --traffic 10
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --traffic 100
+  python -m jobs retire --stack dev --endpoint iris --deployment blue
 (quote --require expressions: the shell reads > as a redirection)"""
 HEARTBEAT_SECONDS = 60.0
 LOG_DRAIN_SECONDS = 15.0
@@ -131,6 +138,39 @@ def cmd_run_local(args, connect) -> dict[str, Any]:
             "metrics": run.metrics}
 
 
+def cmd_promote(args, connect):
+    """Pin a model version on an endpoint's deployment in a stack file, and shift its live or mirrored traffic.
+
+    Edits endpoints.KEY of stacks/Pulumi.STACK.yaml, keeping comments and layout, and writes it only
+    if the whole config stays valid. The model must be registered in the stack's workspace (checked
+    before writing, unless --no-verify). Nothing is deployed: review the diff, open a pull request,
+    then `pulumi up`.
+    """
+    from jobs.promote import ModelVersion
+
+    model = ModelVersion.parse(args.model)
+    stack_file = _stack_file(args)
+    change = stack_file.promote(args.endpoint, model.reference, deployment=args.deployment, new=args.new,
+                                traffic=args.traffic, mirror=args.mirror, note=progress)
+    stack_file.validate()
+    _verify_model(model, args, connect)
+    stack_file.save()
+    return change
+
+
+def cmd_retire(args, connect):
+    """Remove a deployment that takes no traffic from an endpoint in a stack file.
+
+    Its live and mirrored traffic must be 0 (move them first with `promote --traffic` / `--mirror 0`).
+    Written only if the whole config stays valid; `pulumi up` then deletes the deployment.
+    """
+    stack_file = _stack_file(args)
+    change = stack_file.retire(args.endpoint, args.deployment)
+    stack_file.validate()
+    stack_file.save()
+    return change
+
+
 # -- shared steps ------------------------------------------------------------------------------
 
 
@@ -144,6 +184,31 @@ def _workspace(args):
     from jobs.workspace import resolve
 
     return resolve(args.stack, args.workspace_config)
+
+
+def _stack_file(args):
+    from jobs.promote import StackFile, default_stacks_dir
+
+    return StackFile(args.stacks_dir or default_stacks_dir(), args.stack)
+
+
+def _verify_model(model, args, connect) -> None:
+    """A deployment of a model version that does not exist would fail only at `pulumi up`."""
+    if args.no_verify:
+        progress(f"{model.reference}: not checked against the workspace (--no-verify)")
+        return
+    if model.name is None:
+        progress(f"{model.reference}: a registry model, not checked (only workspace models are)")
+        return
+    from jobs.workspace import from_stack
+
+    workspace = from_stack(args.stack)
+    if not connect(workspace).has_model(model.name, model.version):
+        raise PromotionError(
+            f"model {model.reference} is not registered in workspace {workspace.name}: register it first "
+            f"(python -m jobs register JOB --name {model.name} --stack {args.stack})"
+        )
+    progress(f"{model.reference}: registered in workspace {workspace.name}")
 
 
 def watch(lifecycle, job_name: str, args):
@@ -189,9 +254,14 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def emit(data: dict[str, Any], output: str) -> None:
+def emit(result, output: str) -> None:
+    """A dict, or a result with as_dict() for JSON and a text form of its own (str)."""
+    data = result if isinstance(result, dict) else result.as_dict()
     if output == "json":
         print(json.dumps(data, indent=2, default=str))
+        return
+    if data is not result:
+        print(result)
         return
     for key, value in data.items():
         if isinstance(value, dict) and value:
@@ -216,6 +286,15 @@ def duration(text: str) -> float:
     if not seconds > 0:
         raise argparse.ArgumentTypeError(f"bad duration {text!r}: must be positive")
     return seconds
+
+
+def percent(maximum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) > maximum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole percentage from 0 to {maximum}")
+        return int(text)
+
+    return parse
 
 
 def requirement(text: str) -> Requirement:
@@ -265,7 +344,17 @@ def _shared_options() -> dict[str, argparse.ArgumentParser]:
                       help="how often to check the job status (default: 15s)")
     wait.add_argument("--no-logs", dest="logs", action="store_false",
                       help="do not stream the job's logs (never streamed with --output json)")
-    return {"workspace": workspace, "output": output, "inputs": inputs, "gate": gate, "wait": wait}
+
+    stack_file = argparse.ArgumentParser(add_help=False)
+    edited = stack_file.add_argument_group("stack file")
+    edited.add_argument("--stack", required=True, metavar="NAME",
+                        help="stack whose file Pulumi.NAME.yaml is edited (and whose workspace holds the model)")
+    edited.add_argument("--endpoint", required=True, metavar="KEY", help="endpoint key in the stack's endpoints config")
+    edited.add_argument("--stacks-dir", type=Path, metavar="DIR",
+                        help="folder of the stack files (default: the stackConfigDir of the Pulumi.yaml found "
+                             "from here upward, else of this project)")
+    return {"workspace": workspace, "output": output, "inputs": inputs, "gate": gate, "wait": wait,
+            "stack-file": stack_file}
 
 
 def _options_workspace(parser: argparse.ArgumentParser) -> None:
@@ -311,6 +400,28 @@ def _options_run_local(parser: argparse.ArgumentParser) -> None:
                         help="where outputs go, one folder per output (default: outputs/run-local/SPEC-TIMESTAMP)")
 
 
+def _options_promote(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL:VERSION",
+                        help="NAME:VERSION (or azureml:NAME:VERSION) in the stack's workspace, or "
+                             "azureml://registries/REGISTRY/models/NAME/versions/VERSION")
+    parser.add_argument("--deployment", metavar="NAME",
+                        help="deployment to promote to (default: the endpoint's only one, or of two the one "
+                             "without live traffic)")
+    parser.add_argument("--new", action="store_true",
+                        help="create --deployment with the settings of the deployment taking the most traffic, "
+                             "at 0 %% traffic")
+    parser.add_argument("--traffic", type=percent(100), metavar="PERCENT",
+                        help="give the deployment this share of live traffic; the rest goes to the one other deployment")
+    parser.add_argument("--mirror", type=percent(50), metavar="PERCENT",
+                        help="mirror this share of live traffic to the deployment, which must take none (0 ends mirroring)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="do not check that the model version is registered in the stack's workspace")
+
+
+def _options_retire(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--deployment", required=True, metavar="NAME", help="deployment to remove")
+
+
 # name -> (handler, shared option groups, own options); the handler's docstring is its help.
 COMMANDS = {
     "workspace": (cmd_workspace, ("workspace", "output"), _options_workspace),
@@ -319,6 +430,8 @@ COMMANDS = {
     "watch": (cmd_watch, ("wait", "workspace", "output"), _options_watch),
     "register": (cmd_register, ("gate", "workspace", "output"), _options_register),
     "run-local": (cmd_run_local, ("inputs", "gate", "output"), _options_run_local),
+    "promote": (cmd_promote, ("stack-file", "output"), _options_promote),
+    "retire": (cmd_retire, ("stack-file", "output"), _options_retire),
 }
 
 

@@ -43,6 +43,14 @@ class VersionConflictError(JobsError):
     """An asset version already exists; versions are immutable and never overwritten."""
 
 
+class StackFileError(JobsError):
+    """A stack file is missing or unreadable, or a change would leave its config invalid."""
+
+
+class PromotionError(JobsError):
+    """A promote or retire that the endpoint's deployments and traffic do not allow, or an unknown model."""
+
+
 class AzureServiceError(JobsError):
     """Any other error raised by azure-core or azure-ai-ml."""
 
