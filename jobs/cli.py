@@ -290,7 +290,7 @@ def duration(text: str) -> float:
 
 def percent(maximum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        if not text.isdigit() or int(text) > maximum:
+        if not (text.isascii() and text.isdigit()) or int(text) > maximum:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole percentage from 0 to {maximum}")
         return int(text)
 

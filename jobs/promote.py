@@ -224,7 +224,7 @@ class StackFile:
         return Endpoint(key, endpoints[key])
 
     def promote(self, key: str, model: str, *, deployment: str | None = None, new: bool = False,
-                traffic: int | None = None, mirror: int | None = None, note: Note = print) -> Change:
+                traffic: int | None = None, mirror: int | None = None, note: Note) -> Change:
         endpoint = self.endpoint(key)
         if new and deployment is None:
             raise PromotionError("--new: name the new deployment with --deployment NAME")
