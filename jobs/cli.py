@@ -1,5 +1,5 @@
 """`python -m jobs`: upload data, submit and watch jobs, register models, against a stack's workspace;
-train, serve and invoke a model offline.
+train, serve and invoke a model offline, and promote a model version to an endpoint in a stack file.
 
 Only argparse and the light modules load before a subcommand runs: handlers import azure-ai-ml
 themselves. Every expected failure is a JobsError, reported here as one line with exit code 1.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobs.errors import InputError, JobsError, WaitTimeoutError, azure_errors, one_line
+from jobs.errors import InputError, JobsError, PromotionError, WaitTimeoutError, azure_errors, one_line
 from jobs.metrics import Requirement
 
 DESCRIPTION = "The ML lifecycle against the Azure ML workspace a Pulumi stack deployed."
@@ -28,6 +28,12 @@ EPILOG = """lifecycle after `pulumi up`:
 offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9' --output-dir outputs/iris
   python -m jobs serve-local outputs/iris/model
   python -m jobs invoke jobs/requests/iris.json --url http://127.0.0.1:5001/score
+blue/green rollout, each step a stack-file edit followed by a pull request and `pulumi up --stack dev`:
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --new
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --mirror 20
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --traffic 10
+  python -m jobs promote iris-classifier:2 --stack dev --endpoint iris --deployment green --traffic 100
+  python -m jobs retire --stack dev --endpoint iris --deployment blue
 (quote --require expressions: the shell reads > as a redirection)"""
 HEARTBEAT_SECONDS = 60.0
 LOG_DRAIN_SECONDS = 15.0
@@ -189,6 +195,39 @@ def cmd_invoke(args, services) -> str:
         return body
 
 
+def cmd_promote(args, services):
+    """Pin a model version on an endpoint's deployment in a stack file, and shift its live or mirrored traffic.
+
+    Edits endpoints.KEY of stacks/Pulumi.STACK.yaml, keeping comments and layout, and writes it only
+    if the whole config stays valid. The model must be registered in the stack's workspace (checked
+    before writing, unless --no-verify). Nothing is deployed: review the diff, open a pull request,
+    then `pulumi up`.
+    """
+    from jobs.promote import ModelVersion
+
+    model = ModelVersion.parse(args.model)
+    stack_file = _stack_file(args)
+    change = stack_file.promote(args.endpoint, model.reference, deployment=args.deployment, new=args.new,
+                                traffic=args.traffic, mirror=args.mirror, note=progress)
+    stack_file.validate()
+    _verify_model(model, args, services.connect)
+    stack_file.save()
+    return change
+
+
+def cmd_retire(args, services):
+    """Remove a deployment that takes no traffic from an endpoint in a stack file.
+
+    Its live and mirrored traffic must be 0 (move them first with `promote --traffic` / `--mirror 0`).
+    Written only if the whole config stays valid; `pulumi up` then deletes the deployment.
+    """
+    stack_file = _stack_file(args)
+    change = stack_file.retire(args.endpoint, args.deployment)
+    stack_file.validate()
+    stack_file.save()
+    return change
+
+
 # -- shared steps ------------------------------------------------------------------------------
 
 
@@ -208,6 +247,31 @@ def _workspace(args):
     from jobs.workspace import resolve
 
     return resolve(args.stack, args.workspace_config)
+
+
+def _stack_file(args):
+    from jobs.promote import StackFile, default_stacks_dir
+
+    return StackFile(args.stacks_dir or default_stacks_dir(), args.stack)
+
+
+def _verify_model(model, args, connect) -> None:
+    """A deployment of a model version that does not exist would fail only at `pulumi up`."""
+    if args.no_verify:
+        progress(f"{model.reference}: not checked against the workspace (--no-verify)")
+        return
+    if model.name is None:
+        progress(f"{model.reference}: a registry model, not checked (only workspace models are)")
+        return
+    from jobs.workspace import from_stack
+
+    workspace = from_stack(args.stack)
+    if not connect(workspace).has_model(model.name, model.version):
+        raise PromotionError(
+            f"model {model.reference} is not registered in workspace {workspace.name}: register it first "
+            f"(python -m jobs register JOB --name {model.name} --stack {args.stack})"
+        )
+    progress(f"{model.reference}: registered in workspace {workspace.name}")
 
 
 def watch(lifecycle, job_name: str, args):
@@ -253,12 +317,18 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def emit(data: dict[str, Any] | str, output: str) -> None:
-    if isinstance(data, str):  # a document the handler has already formatted
-        print(data)
+def emit(result, output: str) -> None:
+    """A dict; a document the handler has already formatted (str); or a result with as_dict() for
+    JSON and a text form of its own (str())."""
+    if isinstance(result, str):
+        print(result)
         return
+    data = result if isinstance(result, dict) else result.as_dict()
     if output == "json":
         print(json.dumps(data, indent=2, default=str))
+        return
+    if data is not result:
+        print(result)
         return
     for key, value in data.items():
         if isinstance(value, dict) and value:
@@ -283,6 +353,15 @@ def duration(text: str) -> float:
     if not seconds > 0:
         raise argparse.ArgumentTypeError(f"bad duration {text!r}: must be positive")
     return seconds
+
+
+def percent(maximum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or int(text) > maximum:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole percentage from 0 to {maximum}")
+        return int(text)
+
+    return parse
 
 
 def requirement(text: str) -> Requirement:
@@ -332,7 +411,17 @@ def _shared_options() -> dict[str, argparse.ArgumentParser]:
                       help="how often to check the job status (default: 15s)")
     wait.add_argument("--no-logs", dest="logs", action="store_false",
                       help="do not stream the job's logs (never streamed with --output json)")
-    return {"workspace": workspace, "output": output, "inputs": inputs, "gate": gate, "wait": wait}
+
+    stack_file = argparse.ArgumentParser(add_help=False)
+    edited = stack_file.add_argument_group("stack file")
+    edited.add_argument("--stack", required=True, metavar="NAME",
+                        help="stack whose file Pulumi.NAME.yaml is edited (and whose workspace holds the model)")
+    edited.add_argument("--endpoint", required=True, metavar="KEY", help="endpoint key in the stack's endpoints config")
+    edited.add_argument("--stacks-dir", type=Path, metavar="DIR",
+                        help="folder of the stack files (default: the stackConfigDir of the Pulumi.yaml found "
+                             "from here upward, else of this project)")
+    return {"workspace": workspace, "output": output, "inputs": inputs, "gate": gate, "wait": wait,
+            "stack-file": stack_file}
 
 
 def _options_workspace(parser: argparse.ArgumentParser) -> None:
@@ -396,6 +485,26 @@ def _options_invoke(parser: argparse.ArgumentParser) -> None:
                         help="send the request to this deployment only (azureml-model-deployment header)")
     parser.add_argument("--timeout", type=duration, default=duration("60s"), metavar="DURATION",
                         help="give up waiting for the answer after this long (default: 60s)")
+def _options_promote(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL:VERSION",
+                        help="NAME:VERSION (or azureml:NAME:VERSION) in the stack's workspace, or "
+                             "azureml://registries/REGISTRY/models/NAME/versions/VERSION")
+    parser.add_argument("--deployment", metavar="NAME",
+                        help="deployment to promote to (default: the endpoint's only one, or of two the one "
+                             "without live traffic)")
+    parser.add_argument("--new", action="store_true",
+                        help="create --deployment with the settings of the deployment taking the most traffic, "
+                             "at 0 %% traffic")
+    parser.add_argument("--traffic", type=percent(100), metavar="PERCENT",
+                        help="give the deployment this share of live traffic; the rest goes to the one other deployment")
+    parser.add_argument("--mirror", type=percent(50), metavar="PERCENT",
+                        help="mirror this share of live traffic to the deployment, which must take none (0 ends mirroring)")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="do not check that the model version is registered in the stack's workspace")
+
+
+def _options_retire(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--deployment", required=True, metavar="NAME", help="deployment to remove")
 
 
 # name -> (handler, shared option groups, own options); the handler's docstring is its help.
@@ -408,6 +517,8 @@ COMMANDS = {
     "run-local": (cmd_run_local, ("inputs", "gate", "output"), _options_run_local),
     "serve-local": (cmd_serve_local, (), _options_serve_local),
     "invoke": (cmd_invoke, ("workspace", "output"), _options_invoke),
+    "promote": (cmd_promote, ("stack-file", "output"), _options_promote),
+    "retire": (cmd_retire, ("stack-file", "output"), _options_retire),
 }
 
 

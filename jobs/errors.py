@@ -47,6 +47,14 @@ class ServingError(JobsError):
     """A model cannot be served locally, or a scoring endpoint (local or deployed) did not answer with success."""
 
 
+class StackFileError(JobsError):
+    """A stack file is missing or unreadable, or a change would leave its config invalid."""
+
+
+class PromotionError(JobsError):
+    """A promote or retire that the endpoint's deployments and traffic do not allow, or an unknown model."""
+
+
 class AzureServiceError(JobsError):
     """Any other error raised by azure-core or azure-ai-ml."""
 

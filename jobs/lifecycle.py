@@ -163,16 +163,26 @@ class Lifecycle:
             return None
         return next((model for model in versions if (model.properties or {}).get("job") == job_name), None)
 
+    def has_model(self, name: str, version: str) -> bool:
+        return _exists(self.models, name, version)
+
     @staticmethod
     def _refuse_existing_version(operations, kind: str, name: str, version: str) -> None:
-        try:
-            operations.get(name=name, version=version)
-        except ResourceNotFoundError:
+        if not _exists(operations, name, version):
             return
         raise VersionConflictError(
             f"{kind} {name}:{version} already exists and versions are never overwritten: "
             "pass another --version, or none for the next free one"
         )
+
+
+def _exists(operations, name: str, version: str) -> bool:
+    """Whether an asset version exists (models or data: their `get` answers 404 otherwise)."""
+    try:
+        operations.get(name=name, version=version)
+    except ResourceNotFoundError:
+        return False
+    return True
 
 
 def lineage(job, stack: str | None, metrics: dict[str, float]) -> dict[str, dict[str, str]]:

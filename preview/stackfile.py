@@ -46,24 +46,38 @@ def load_project_settings(root: Path = PROJECT_ROOT) -> dict[str, Any]:
 
 def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The `config:` map of the stack's file, as written (keys as in the file, values YAML-typed)."""
+    return read_stack_file(stack_file(stack_config_dir(root), stack, root), root)
+
+
+def stack_config_dir(root: Path = PROJECT_ROOT) -> Path:
+    """The folder of the project's stack files (Pulumi.yaml's stackConfigDir)."""
+    return Path(root) / load_project_settings(root).get("stackConfigDir", ".")
+
+
+def stack_file(config_dir: Path, stack: str, root: Path = PROJECT_ROOT) -> Path:
+    """The file of `stack` in config_dir, which must exist; messages show paths relative to root."""
     if not NAME.fullmatch(stack):
         raise PreviewError(f"invalid stack name {stack!r}: {NAME_RULE}")
-    root = Path(root)
-    config_dir = root / load_project_settings(root).get("stackConfigDir", ".")
-    stack_file = config_dir / f"Pulumi.{stack}.yaml"
-    if not stack_file.is_file():
-        known = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in config_dir.glob("Pulumi.*.yaml"))
-        raise PreviewError(f"no stack file {_shown(stack_file, root)} (known stacks: {', '.join(known) or 'none'})")
-    return _YamlFile(stack_file, root).stack_config()
+    path = Path(config_dir) / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(found.name[len("Pulumi.") : -len(".yaml")] for found in Path(config_dir).glob("Pulumi.*.yaml"))
+        raise PreviewError(f"no stack file {_shown(path, root)} (known stacks: {', '.join(known) or 'none'})")
+    return path
+
+
+def read_stack_file(path: Path, root: Path = PROJECT_ROOT, content: bytes | None = None) -> dict[str, Any]:
+    """The `config:` map of a stack file as the Pulumi CLI reads it; `content` stands in for the
+    file's bytes, to check a change before it is written."""
+    return _YamlFile(Path(path), Path(root), content).stack_config()
 
 
 class _YamlFile:
     """A YAML file whose top level is a mapping, with its nodes, for the line of each error."""
 
-    def __init__(self, path: Path, root: Path) -> None:
+    def __init__(self, path: Path, root: Path, content: bytes | None = None) -> None:
         self.shown = _shown(path, root)
         try:
-            content = path.read_bytes()
+            content = path.read_bytes() if content is None else content
         except OSError as error:
             raise PreviewError(f"{self.shown}: cannot read ({error.strerror})") from None
         try:
