@@ -13,7 +13,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import mlflow.pyfunc
@@ -68,24 +67,18 @@ def free_form_servers(model_dir, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("free-form")
     mlflow.sklearn.save_model(mlflow.sklearn.load_model(str(model_dir)), folder / "iris", pip_requirements=[])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", UNTYPED_PREDICT, UserWarning)
-        mlflow.pyfunc.save_model(folder / "sums", python_model=SumTensors(), pip_requirements=[])
-        sums_server = serve(folder / "sums", port=0)
+    mlflow.pyfunc.save_model(folder / "sums", python_model=SumTensors(), pip_requirements=[])
+    sums_server = serve(folder / "sums", port=0)
     with running(serve(folder / "iris", port=0)) as iris, running(sums_server) as sums:
         yield iris, sums
 
 
-# MLflow advises type hints on predict, when defined, saved and loaded: hints would give the model a signature.
-UNTYPED_PREDICT = ".*Add type hints to the `predict` method"  # the message starts with a colour code
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", UNTYPED_PREDICT, UserWarning)
+# No type hints on predict, although MLflow warns for them: hints would give the model a signature.
+class SumTensors(mlflow.pyfunc.PythonModel):
+    """A model over named tensors and no signature: each tensor's rows summed."""
 
-    class SumTensors(mlflow.pyfunc.PythonModel):
-        """A model over named tensors and no signature: each tensor's rows summed."""
-
-        def predict(self, context, model_input, params=None):
-            return {name: np.asarray(value).sum(axis=-1).tolist() for name, value in model_input.items()}
+    def predict(self, context, model_input, params=None):
+        return {name: np.asarray(value).sum(axis=-1).tolist() for name, value in model_input.items()}
 
 
 def http(url: str, body: bytes | None = None, *, method: str = "POST", content_type: str | None = "application/json"):
