@@ -350,3 +350,18 @@ def test_prod_refuses_keys_and_a_public_endpoint(stack_config):
         load_config(stack_config("prod", endpoints={"iris": {"authMode": "Key", "publicNetworkAccess": "Enabled"}}), "prod")
     assert f"{NS}:endpoints.iris.authMode: prod requires \"AADToken\" (security baseline)" in str(raised.value)
     assert f"{NS}:endpoints.iris.publicNetworkAccess: prod requires \"Disabled\" (security baseline)" in str(raised.value)
+
+
+def test_invoke_reaches_the_endpoint_the_plan_exports(stack_plans):
+    """What `python -m jobs invoke --stack dev --endpoint iris --deployment blue` reads from the outputs."""
+    from types import SimpleNamespace as Token
+
+    from jobs.endpoints import EndpointAccess, endpoint_call
+    from jobs.workspace import Workspace
+
+    outputs = stack_plans["dev"].outputs
+    workspace = Workspace(outputs["subscriptionId"], outputs["resourceGroupName"], outputs["workspaceName"], "stack dev", "dev", outputs)
+    credential = SimpleNamespace(get_token=lambda scope: Token(token=f"token-for-{scope}"))
+    url, headers = endpoint_call(workspace, "iris", lambda _: EndpointAccess(None, credential), deployment="blue")
+    assert url == outputs["endpoints"]["iris"]["scoringUri"]
+    assert headers == {"Authorization": "Bearer token-for-https://ml.azure.com/.default", "azureml-model-deployment": "blue"}
