@@ -35,7 +35,7 @@ from components.monitoring import MonitoringConfig
 from components.network_config import FqdnRule, NetworkConfig, ServiceTagRule
 from components.settings import ENVIRONMENTS, ConfigError, Floor, Section, load_settings, one_of
 from components.storage import StorageConfig
-from components.values import Location, NameSuffix, Prefix, ResourceGroupName, TagKey, TagValue
+from components.values import Location, NameSuffix, Prefix, ResourceGroupName, TagKey, TagValue, refuse_names_equal_but_for_case
 from components.workspace import WorkspaceConfig
 
 PROJECT = "azureml-platform"
@@ -185,12 +185,7 @@ class StackConfig(Section):
 
     @model_validator(mode="after")
     def _compute_names_unique(self) -> StackConfig:
-        # Azure compares compute names without case.
-        seen: dict[str, str] = {}
-        for key in self.computes:
-            if key.lower() in seen:
-                raise ValueError(f"computes.{key}: the same Azure name as computes.{seen[key.lower()]} (names ignore case)")
-            seen[key.lower()] = key
+        refuse_names_equal_but_for_case("computes", self.computes)
         return self
 
 

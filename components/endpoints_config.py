@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from components.settings import Floor, Section, one_of
-from components.values import Access, VmSize, matching
+from components.values import Access, VmSize, matching, refuse_names_equal_but_for_case
 
 # Endpoint keys become the start of a region-unique Azure name (components/naming.py, online_endpoint).
 EndpointKey = Annotated[
@@ -190,12 +190,7 @@ class EndpointConfig(Section):
 
     @model_validator(mode="after")
     def _deployment_names_unique(self) -> EndpointConfig:
-        # Azure compares deployment names without case.
-        seen: dict[str, str] = {}
-        for name in self.deployments:
-            if name.lower() in seen:
-                raise ValueError(f"deployments.{name}: the same Azure name as deployments.{seen[name.lower()]} (names ignore case)")
-            seen[name.lower()] = name
+        refuse_names_equal_but_for_case("deployments", self.deployments)
         return self
 
 

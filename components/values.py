@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal
 
 from pydantic import AfterValidator, StringConstraints, model_validator
 
@@ -203,6 +203,15 @@ class NetworkAccess(Section):
 
 # Dev's data-plane resources: reachable from a developer's machine without a VPN.
 OPEN_NETWORK: dict[str, Any] = {"publicNetworkAccess": "Enabled", "defaultAction": "Allow"}
+
+
+def refuse_names_equal_but_for_case(field: str, keys: Iterable[str]) -> None:
+    """Azure compares these names without case: two keys that differ only in case are one resource."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        if key.lower() in seen:
+            raise ValueError(f"{field}.{key}: the same Azure name as {field}.{seen[key.lower()]} (names ignore case)")
+        seen[key.lower()] = key
 
 
 def iso_duration(seconds: float) -> str:

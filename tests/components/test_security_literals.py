@@ -422,6 +422,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "EndpointConfig._traffic_names_deployments: self.deployments and total != ...": BAD_ENDPOINT,
         "EndpointConfig._traffic_names_deployments: shares = '…'.join((f'{name}…{share}' for name, share in self.traffic.items())) or '…'": BAD_ENDPOINT,
         "EndpointConfig._traffic_names_deployments: len(mirrored) > ...": BAD_ENDPOINT + MIRRORED,
+        "EndpointConfig._deployment_names_unique: refuse_names_equal_but_for_case('…', self.deployments)": BAD_ENDPOINT,
     },
     "access.py": {
         "PERSONA_ROLES": by_tests(f"{PLATFORM}test_personas_expand_to_every_grant_they_need") + KEY_REACHES,
@@ -477,6 +478,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "StackConfig.deployment_egress: closed = self.workspace.isolation_mode == '…' and self.workspace.public_network_access == '…'":
             DEPLOYED + LEGACY_EGRESS,
         "StackConfig.deployment_egress: return '…' if closed else '…'": DEPLOYED + LEGACY_EGRESS,
+        "StackConfig._compute_names_unique: refuse_names_equal_but_for_case('…', self.computes)": BAD_COMPUTE,
         "StackConfig._network_fits_the_workspace: endpoint.public_network_access == '…' and (not network.private_endpoints)": CLOSED_ENDPOINT,
         "StackConfig._network_fits_the_workspace: mode == '…'": by_tests(f"{NET}test_rules_the_workspace_network_cannot_take_are_refused"),
         "StackConfig._network_fits_the_workspace: isinstance(rule, (FqdnRule, ServiceTagRule)) and mode != '…'":
