@@ -97,7 +97,8 @@ def test_each_identity_is_an_azure_identity_of_its_own(stack_plans, instance_pla
                               (instance_plan, "compute-instance-identity", "instances")):
         workspace = plan.one(IDENTITY, "ml-identity").inputs["resourceName"]
         assert {r.name: r.inputs["resourceName"] for r in plan.of_type(IDENTITY)} == {
-            "ml-identity": workspace, "compute-identity": f"{workspace}-compute", own: f"{workspace}-{suffix}"}
+            "ml-identity": workspace, "compute-identity": f"{workspace}-compute", own: f"{workspace}-{suffix}",
+            "endpoints-iris-identity": f"{workspace}-endpoint-iris"}
 
 
 def test_only_the_image_build_cluster_can_push_images(stack_plans):
