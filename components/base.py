@@ -143,6 +143,7 @@ class PlatformComponent(pulumi.ComponentResource):
         delete_before_replace: bool = False,
         retain_on_delete: bool = False,
         deleted_with: pulumi.Resource | None = None,
+        replace_with: Sequence[pulumi.Resource] = (),
         timeouts: pulumi.CustomTimeouts | None = None,
         **args: Any,
     ) -> AzureResource:
@@ -158,6 +159,7 @@ class PlatformComponent(pulumi.ComponentResource):
             delete_before_replace=delete_before_replace or None,
             retain_on_delete=retain_on_delete or None,
             deleted_with=deleted_with,
+            replace_with=list(replace_with) or None,
             custom_timeouts=timeouts,
         )
         resource = resource_type(name, **args, opts=options)

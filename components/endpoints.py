@@ -203,8 +203,10 @@ class Endpoints(PlatformComponent):
             depends_on=ready,
             # Autoscale owns the instance count once the deployment runs.
             ignore_changes=("sku.capacity",) if settings.autoscale else (),
-            # Deleting the endpoint deletes its deployments; deleting them first is refused while they take traffic.
+            # Deleting the endpoint deletes its deployments (deleting them first is refused while they
+            # take traffic); a new endpoint needs them anew.
             deleted_with=endpoint,
+            replace_with=[endpoint],
             timeouts=DEPLOYMENT_TIMEOUTS,
             deployment_name=deployment,
             endpoint_name=endpoint.name,
@@ -293,6 +295,7 @@ class Endpoints(PlatformComponent):
             resources.Deployment,
             f"{name}-traffic",
             depends_on=list(deployments.values()),
+            replace_with=[endpoint],  # a new endpoint starts without traffic
             deployment_name=f"traffic-{self.azure_name(key)}",
             resource_group_name=self.context.resource_group_name,
             properties=resources.DeploymentPropertiesArgs(
@@ -327,6 +330,7 @@ class Endpoints(PlatformComponent):
         self.declare(
             monitor.AutoscaleSetting,
             f"{name}-autoscale",
+            replace_with=[deployment],
             autoscale_setting_name=f"autoscale-{endpoint_name}-{deployment_name}",
             **self.context.placement,
             target_resource_uri=deployment.id,

@@ -226,6 +226,7 @@ def planned_resource(request, urn: str, aliases: list[str]) -> PlannedResource:
         timeouts={kind: value for kind in ("create", "update", "delete")
                   if (value := getattr(request.customTimeouts, kind))},
         deleted_with=request.deletedWith or None,
+        replace_with=sorted(request.replace_with),
     )
 
 

@@ -10,7 +10,7 @@ tools can read plans (Plan.from_json) without them. preview.capture makes plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SECRET = "[secret]"  # stands for every secret value, as `pulumi preview --json` shows them
@@ -46,6 +46,7 @@ class PlannedResource:
     retain_on_delete: bool  # deleting it (or removing it from the program) leaves it in Azure
     timeouts: dict  # custom create/update/delete timeouts ("60m"); empty for the provider's own
     deleted_with: str | None = None  # URN of a resource whose deletion deletes this one too (not deleted itself then)
+    replace_with: list[str] = field(default_factory=list)  # URNs of resources whose replacement replaces this one
 
 
 _RESOURCE_FIELDS = fields(PlannedResource)
@@ -56,6 +57,7 @@ _JSON_KEYS = {
     "delete_before_replace": "deleteBeforeReplace",
     "retain_on_delete": "retainOnDelete",
     "deleted_with": "deletedWith",
+    "replace_with": "replaceWith",
 }
 
 

@@ -110,7 +110,8 @@ def test_a_deployment_serves_its_pinned_model_after_the_grants(plan, any_stack):
         # Every stack has a managed network, where the flag does not apply and Enabled is what Azure keeps.
         "egressPublicNetworkAccess": "Enabled",
     }
-    assert deployment.deleted_with == endpoint.urn
+    # Gone with the endpoint, and made anew with a new one.
+    assert deployment.deleted_with == endpoint.urn and deployment.replace_with == [endpoint.urn]
     assert deployment.timeouts == {"create": "90m", "update": "90m", "delete": "30m"}
     # Autoscale owns the instance count.
     assert deployment.ignore_changes == ["sku.capacity"]
@@ -125,6 +126,7 @@ def test_traffic_is_set_by_a_second_put_after_the_deployments(plan):
     endpoint, deployment, traffic = plan.one(ENDPOINT), plan.one(DEPLOYMENT), plan.one(TRAFFIC)
     identity = plan.one(IDENTITY, "endpoints-iris-identity")
     assert plan.depends_on(traffic, deployment)
+    assert traffic.replace_with == [endpoint.urn]  # a new endpoint starts without traffic
     assert traffic.inputs["deploymentName"] == f"traffic-{endpoint.inputs['endpointName']}"
     assert traffic.inputs["resourceGroupName"] == plan.outputs["resourceGroupName"]
     assert traffic.inputs["properties"]["mode"] == "Incremental"
@@ -168,7 +170,7 @@ def test_autoscale_follows_cpu_on_the_deployment(plan, any_stack):
     deployment, autoscale = plan.one(DEPLOYMENT), plan.one(AUTOSCALE)
     deployment_id = plan.outputs["endpoints"]["iris"]["id"] + "/deployments/blue"
     minimum, maximum = {"dev": (1, 2), "staging": (1, 2), "prod": (3, 6)}[any_stack]
-    assert plan.depends_on(autoscale, deployment)
+    assert plan.depends_on(autoscale, deployment) and autoscale.replace_with == [deployment.urn]
     assert autoscale.inputs["autoscaleSettingName"] == f"autoscale-{plan.one(ENDPOINT).inputs['endpointName']}-blue"
     assert autoscale.inputs["targetResourceUri"] == deployment_id
     assert autoscale.inputs["enabled"] is True and autoscale.inputs["location"] == "westeurope"

@@ -46,6 +46,7 @@ def test_to_json_holds_everything_as_plain_json_in_pulumis_spelling(fixture_plan
         "retainOnDelete": False,
         "timeouts": {},
         "deletedWith": None,
+        "replaceWith": [],
     }
 
 
