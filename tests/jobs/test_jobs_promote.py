@@ -258,3 +258,24 @@ def test_traffic_shared_by_two_others_is_left_to_the_file(capsys, stack_file):
     code, _, _ = jobs(capsys, "promote", "iris-classifier:2", "--endpoint", "iris", "--deployment", "red",
                       "--traffic", "100", "--no-verify")
     assert (code, iris(stack_file).traffic) == (0, {"blue": 0, "green": 0, "red": 100})
+
+
+def test_the_plan_follows_the_promoted_stack_file(capsys, stack_file, registered):
+    """What `pulumi preview` of the edited file declares: green beside blue, then the traffic PUT's split."""
+    from preview.capture import capture_plan
+
+    def plan():
+        return capture_plan("dev", config=read_stack_file(stack_file, stack_file.parent))
+
+    def traffic(captured):
+        return captured.one("azure-native:resources:Deployment").inputs["properties"]["template"]["resources"][0]["properties"]
+
+    for options in (("--new",), ("--traffic", "10")):
+        code, _, err = jobs(capsys, "promote", "iris-classifier:2", "--endpoint", "iris", "--deployment", "green", *options,
+                            connect=registered.connect)
+        assert code == 0, err
+        captured = plan()
+        deployments = {d.inputs["deploymentName"]: d.inputs["properties"]["model"].split("/models/")[1]
+                       for d in captured.of_type("azure-native:machinelearningservices:OnlineDeployment")}
+        assert deployments == {"blue": "iris-classifier/versions/1", "green": "iris-classifier/versions/2"}
+    assert traffic(captured)["traffic"] == {"blue": 90, "green": 10}
