@@ -12,6 +12,7 @@ from jobs.errors import (
 )
 from jobs.lifecycle import WAITING_STATUSES
 from jobs.metrics import Requirement
+from jobs.registration import SourceRequest
 
 pytest_plugins = ["jobs_fixtures"]
 
@@ -80,8 +81,20 @@ def test_register_records_lineage_from_the_completed_job(ops, train_job):
         "param.target_column": "species", "param.C": "1.0", "param.max_iter": "200", "param.test_size": "0.25",
         "param.random_state": "42",
         "metric.accuracy": "0.93", "metric.f1_macro": "0.9",
+        "source": "azureml://jobs/job-e/outputs/model/paths/",
     }
     assert registration.metrics == {"accuracy": 0.93, "f1_macro": 0.9}
+    assert ops.metrics.reads == ["job-e"]  # the run's MLflow metrics: no download
+    assert "download" not in [method for method, _, _ in ops.jobs.calls]
+
+
+def test_metrics_output_gates_on_the_metrics_json_instead(ops, train_job):
+    ops.jobs.add(train_job, "job-e2", ["Completed"], metrics={"accuracy": 0.93})
+    ops.jobs.run_metrics["job-e2"] = {"accuracy": 0.5}
+    registration = ops.lifecycle.register("job-e2", "iris-classifier", metrics_output="metrics",
+                                          requirements=[Requirement.parse("accuracy>=0.9")])
+    assert registration.metrics == {"accuracy": 0.93}
+    assert ops.metrics.reads == []
     downloads = [kwargs["output_name"] for method, _, kwargs in ops.jobs.calls if method == "download"]
     assert downloads == ["metrics"]
 
@@ -93,6 +106,10 @@ def test_a_failed_gate_blocks_registration(ops, train_job):
         ops.lifecycle.register("job-f", "iris-classifier", requirements=gate)
     assert str(raised.value) == ("metric gate failed: accuracy=0.8, required accuracy>=0.85; "
                                  "auc missing (metrics: accuracy, f1_macro)")
+    assert raised.value.as_dict() == {
+        "gate": "failed", "metrics": {"accuracy": 0.8, "f1_macro": 0.7},
+        "requirements": ["accuracy>=0.85", "f1_macro>0.6", "auc>=0.5"],
+        "failures": ["accuracy=0.8, required accuracy>=0.85", "auc missing (metrics: accuracy, f1_macro)"]}
     assert ops.models.versions == {}
 
 
@@ -126,8 +143,9 @@ def test_only_completed_jobs_are_registered(ops, train_job, status):
 
 def test_registering_needs_the_named_outputs(ops, train_job):
     ops.jobs.add(train_job, "job-l", ["Completed"])
-    with pytest.raises(RegistrationError, match=r"job job-l has no output 'weights' \(outputs: model, metrics\)"):
-        ops.lifecycle.register("job-l", "iris-classifier", model_output="weights")
+    with pytest.raises(RegistrationError, match=r"job job-l has no output 'weights' "
+                                                 r"\(outputs: model \(mlflow_model\), metrics \(uri_folder\)\)"):
+        ops.lifecycle.register("job-l", "iris-classifier", source=SourceRequest(model_output="weights"))
     with pytest.raises(GateError, match="job job-l has no output 'scores' to check --require against"):
         ops.lifecycle.register("job-l", "iris-classifier", metrics_output="scores",
                                requirements=[Requirement.parse("accuracy>=0.5")])
@@ -136,7 +154,8 @@ def test_registering_needs_the_named_outputs(ops, train_job):
 def test_unreadable_metrics_block_the_gate(ops, train_job):
     ops.jobs.add(train_job, "job-m", ["Completed"], metrics={"accuracy": "high"})
     with pytest.raises(GateError, match="expected a JSON object of metric name -> number"):
-        ops.lifecycle.register("job-m", "iris-classifier", requirements=[Requirement.parse("accuracy>=0.5")])
+        ops.lifecycle.register("job-m", "iris-classifier", metrics_output="metrics",
+                               requirements=[Requirement.parse("accuracy>=0.5")])
 
 
 def test_upload_creates_the_next_version_by_file_or_folder(ops, tmp_path):
