@@ -4,6 +4,7 @@
 its clock and sleep as arguments, so the CLI, a later `promote` command and the tests share it.
 """
 
+import ast
 import random
 import re
 import tempfile
@@ -307,13 +308,26 @@ def job_inputs(job) -> dict[str, tuple[str, str]]:
     entries = {}
     for name, value in inputs.items():
         value = value if isinstance(value, Input) else getattr(value, "_data", value)
-        path = value.get("path") if isinstance(value, dict) else getattr(value, "path", None) \
-            if isinstance(value, Input) else None
+        if not isinstance(value, (Input, dict)):
+            if value is not None:
+                entries[name] = ("param", str(value))
+            continue
+        path = value
+        while isinstance(path, (Input, dict)):
+            path = path.get("path") if isinstance(path, dict) else _literal_dict(path.path)
         if path:
             entries[name] = ("data", str(path))
-        elif value is not None and not isinstance(value, (dict, Input)):
-            entries[name] = ("param", str(value))
     return entries
+
+
+def _literal_dict(path):
+    """azure-ai-ml rebuilds a fine-tuning job's data Input with the repr of a dict as its path."""
+    if isinstance(path, str) and path.startswith("{"):
+        try:
+            return ast.literal_eval(path)
+        except (ValueError, SyntaxError):
+            return path
+    return path
 
 
 def _source_record(found: registration.Source) -> dict[str, str]:

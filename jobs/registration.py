@@ -82,8 +82,10 @@ def resolve(jobs, job, request: SourceRequest, read_metrics: Callable[[str], dic
     if isinstance(job, PipelineJob) and source.output in outputs:
         # A pipeline logs no metrics of its own: the step that writes the output does.
         step = producing_step(job, source.output)
-        if step:
-            return replace(source, run=step_job(jobs, job.name, step), via=f"metrics of step {step}")
+        children = [child.name for child in jobs.list(parent_job_name=job.name)
+                    if child is not None and child.display_name == step] if step else []
+        if len(children) == 1:
+            return replace(source, run=children[0], via=f"metrics of step {step}")
     return source
 
 

@@ -183,3 +183,96 @@ def test_the_fakes_reject_calls_the_real_api_would_reject():
     fakes.jobs._record("download", "job-n", destination=".")
     with pytest.raises(TypeError, match="unexpected keyword argument 'destination'"):
         fakes.calls_match_the_real_signatures()
+
+
+def http_error(status: int, message: str = "service says no"):
+    from azure.core.exceptions import HttpResponseError
+
+    error = HttpResponseError(message=message)
+    error.status_code = status
+    return error
+
+
+def test_a_transient_error_while_waiting_is_retried_with_backoff(ops, train_job):
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    ops.jobs.add(train_job, "job-r", ["Running", "Completed"])
+    ops.jobs.get_errors = [ServiceRequestError("Connection reset by peer"), http_error(503, "Service Unavailable"),
+                           ServiceResponseError("Connection aborted")]  # the fourth poll answers
+    notes, seen = [], []
+    job = ops.lifecycle.wait("job-r", timeout=600.0, poll_interval=10.0, on_note=notes.append,
+                             on_status=lambda status, elapsed: seen.append((status, elapsed)))
+    assert job.name == "job-r"
+    assert notes == ["transient error ServiceRequestError: Connection reset by peer, retrying in 5s",
+                     "transient error HttpResponseError: Service Unavailable, retrying in 10s",
+                     "transient error ServiceResponseError: Connection aborted, retrying in 20s"]
+    assert ops.clock.sleeps == [5.0, 10.0, 20.0, 10.0]
+    assert seen == [("Running", 35.0), ("Completed", 45.0)]
+
+
+def test_the_backoff_starts_again_after_a_poll_that_answers(ops, train_job):
+    from azure.core.exceptions import ServiceRequestError
+
+    ops.jobs.add(train_job, "job-s", ["Running", "Running", "Completed"])
+    reset = ServiceRequestError("Connection reset by peer")
+    answered = ops.jobs.get
+    answers = iter([reset, reset, None, reset, None, None])
+
+    def flaky_get(name):
+        error = next(answers)
+        if error:
+            ops.jobs._record("get", name)
+            raise error
+        return answered(name)
+
+    ops.jobs.get = flaky_get
+    ops.lifecycle.wait("job-s", timeout=600.0, poll_interval=10.0)
+    assert ops.clock.sleeps == [5.0, 10.0, 10.0, 5.0, 10.0]
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 504, 408])
+def test_throttling_and_server_errors_are_transient(ops, train_job, status):
+    ops.jobs.add(train_job, "job-t", ["Completed"])
+    ops.jobs.get_errors = [http_error(status)]
+    assert ops.lifecycle.wait("job-t", timeout=60.0, poll_interval=10.0).name == "job-t"
+    assert ops.clock.sleeps == [5.0]
+
+
+@pytest.mark.parametrize("error", [
+    pytest.param(lambda: __import__("azure.core.exceptions").core.exceptions.ResourceNotFoundError("job not found"),
+                 id="404"),
+    pytest.param(lambda: __import__("azure.core.exceptions").core.exceptions.ClientAuthenticationError("expired"),
+                 id="auth"),
+    pytest.param(lambda: http_error(401), id="401"),
+    pytest.param(lambda: http_error(403), id="403"),
+    pytest.param(lambda: http_error(404), id="404-plain"),
+    pytest.param(lambda: ValueError("a bug"), id="no-service-error"),
+])
+def test_errors_that_will_not_pass_end_the_wait_at_once(ops, train_job, error):
+    ops.jobs.add(train_job, "job-u", ["Running", "Completed"])
+    raised = error()
+    ops.jobs.get_errors = [raised]
+    notes = []
+    with pytest.raises(type(raised)):
+        ops.lifecycle.wait("job-u", timeout=600.0, poll_interval=10.0, on_note=notes.append)
+    assert (ops.clock.sleeps, notes) == ([], [])
+
+
+def test_retries_end_at_the_timeout(ops, train_job):
+    from azure.core.exceptions import ServiceRequestError
+
+    ops.jobs.add(train_job, "job-v", ["Running"])
+    ops.jobs.get_errors = [ServiceRequestError("Name or service not known")] * 1000
+    with pytest.raises(WaitTimeoutError, match=r"^job job-v: no status for 300 s, last error: ServiceRequestError: "
+                                               r"Name or service not known$"):
+        ops.lifecycle.wait("job-v", timeout=300.0, poll_interval=10.0)
+    assert ops.clock.sleeps == [5.0, 10.0, 20.0, 40.0, 80.0, 120.0, 25.0]
+    assert len(ops.jobs.get_errors) == 1000 - 8
+
+
+def test_the_default_jitter_stays_within_half_and_all_of_the_delay():
+    from jobs.lifecycle import full_jitter
+
+    delays = [full_jitter(40.0) for _ in range(200)]
+    assert all(20.0 <= delay <= 40.0 for delay in delays)
+    assert len(set(delays)) > 100
