@@ -34,3 +34,17 @@ def test_the_workspace_tracking_uri_needs_the_plugin(monkeypatch):
     assert str(raised.value) == (f"reading the job's MLflow metrics from the workspace ({uri}) needs the "
                                  "azureml-mlflow plugin: pip install azureml-mlflow, or pass --metrics-output NAME "
                                  "to read a metrics.json output")
+
+
+def test_the_workspace_reader_asks_for_the_tracking_uri_only_when_metrics_are_read(monkeypatch):
+    from types import SimpleNamespace
+
+    from jobs.tracking import workspace_metrics
+
+    asked = []
+    workspaces = SimpleNamespace(get=lambda name: asked.append(name) or SimpleNamespace(mlflow_tracking_uri=None))
+    reader = workspace_metrics(SimpleNamespace(workspaces=workspaces, workspace_name="mlw-x"))
+    assert asked == []
+    with pytest.raises(GateError, match="^workspace mlw-x reports no MLflow tracking URI$"):
+        reader.read_metrics("job-1")
+    assert asked == ["mlw-x"]
