@@ -117,19 +117,36 @@ def cmd_watch(args, services) -> dict[str, Any]:
 
 
 def cmd_register(args, services) -> dict[str, Any]:
-    """Register a Completed job's model output as a model version, with lineage, behind a metric gate.
+    """Register a model from a Completed job, with lineage, behind a metric gate.
 
-    The gate reads metrics.json from the job's metrics output; every --require must hold. Registering
-    the same job under the same model name again returns the existing version.
+    The source: a named output (default: `model`, or the only model-typed output), a --path inside it,
+    the job's default artifacts (--artifact-path, what it saved under ./outputs), a pipeline --step's
+    output, or for a sweep its best trial. The type is mlflow_model when the output is so typed or holds
+    an MLmodel, else custom_model (--type overrides). The gate reads the MLflow metrics of the run that
+    made the model (--metrics-output NAME: a metrics.json output instead); every --require must hold.
+    Registering the same source under the same model name again returns the existing version.
     """
+    from jobs.metrics import MetricGateFailed
+    from jobs.registration import SourceRequest
+
     workspace = _workspace(args)
-    registration = services.connect(workspace).register(
-        args.job, args.name, model_output=args.model_output, metrics_output=args.metrics_output,
-        requirements=args.require, version=args.version, stack=workspace.stack, description=args.description,
-    )
+    source = SourceRequest(model_output=args.model_output, path=args.path, artifact_path=args.artifact_path,
+                           step=args.step, model_type=args.type)
+    try:
+        registration = services.connect(workspace).register(
+            args.job, args.name, source=source, metrics_output=args.metrics_output, requirements=args.require,
+            version=args.version, stack=workspace.stack, description=args.description,
+        )
+    except MetricGateFailed as exc:
+        if args.output == "json":  # the exit code says it failed; the document says why
+            emit({"job": args.job, "registered": False, **exc.as_dict()}, "json")
+        raise
+    for note in registration.notes:
+        progress(note)
     model = registration.model
     return {"name": model.name, "version": model.version, "created": registration.created, "job": args.job,
-            "path": model.path, "metrics": registration.metrics}
+            "path": model.path, "type": model.type, "source_job": registration.source.holder,
+            "metrics": registration.metrics}
 
 
 def cmd_run_local(args, services) -> dict[str, Any]:
@@ -281,7 +298,7 @@ def watch(lifecycle, job_name: str, args):
         logs = lifecycle.follow_logs(job_name, on_error=lambda exc: progress(f"log streaming stopped: {one_line(exc)}"))
     try:
         return lifecycle.wait(job_name, timeout=args.timeout, poll_interval=args.poll_interval,
-                              on_status=StatusPrinter(job_name))
+                              on_status=StatusPrinter(job_name), on_note=progress)
     except WaitTimeoutError:
         logs = None  # the job still runs: its stream would not end
         raise
@@ -401,8 +418,9 @@ def _shared_options() -> dict[str, argparse.ArgumentParser]:
     gate = argparse.ArgumentParser(add_help=False)
     gate.add_argument("--require", action="append", type=requirement, default=[], metavar="EXPR",
                       help="metric gate such as 'accuracy>=0.85' (>= <= > < ==; quote it; repeatable, all must hold)")
-    gate.add_argument("--metrics-output", default="metrics", metavar="NAME",
-                      help="output holding metrics.json (default: metrics)")
+    gate.add_argument("--metrics-output", metavar="NAME",
+                      help="check --require against the metrics.json in this output instead of the run's "
+                           "MLflow metrics (run-local default: metrics)")
 
     wait = argparse.ArgumentParser(add_help=False)
     wait.add_argument("--timeout", type=duration, default=duration("2h"), metavar="DURATION",
@@ -455,8 +473,15 @@ def _options_watch(parser: argparse.ArgumentParser) -> None:
 def _options_register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("job", help="name of a Completed job")
     parser.add_argument("--name", required=True, help="model name")
-    parser.add_argument("--model-output", default="model", metavar="NAME",
-                        help="job output holding the model (default: model)")
+    parser.add_argument("--model-output", metavar="NAME",
+                        help="job output holding the model (default: `model`, or the only model-typed output)")
+    parser.add_argument("--path", metavar="SUBPATH", help="folder or file inside --model-output holding the model")
+    parser.add_argument("--artifact-path", metavar="PATH",
+                        help="register from the job's default artifacts instead, e.g. outputs/model "
+                             "(what the job saved under ./outputs)")
+    parser.add_argument("--step", metavar="NAME", help="pipeline step whose output holds the model")
+    parser.add_argument("--type", choices=("mlflow_model", "custom_model"),
+                        help="model type (default: mlflow_model if the output is typed so or holds an MLmodel)")
     parser.add_argument("--version", help="explicit model version; refused if it exists (default: next free)")
     parser.add_argument("--description", help="model description")
 

@@ -4,6 +4,8 @@
 its clock and sleep as arguments, so the CLI, a later `promote` command and the tests share it.
 """
 
+import ast
+import random
 import re
 import tempfile
 import threading
@@ -13,11 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from azure.ai.ml import Input
 from azure.ai.ml.constants import AssetTypes
-from azure.ai.ml.constants._common import JOB_URI_FORMAT, GitProperties
+from azure.ai.ml.constants._common import GitProperties
 from azure.ai.ml.entities import Data, Model
 from azure.ai.ml.operations._run_history_constants import JobStatus, RunHistoryConstants
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 
 from jobs.errors import (
     GateError,
@@ -26,16 +35,23 @@ from jobs.errors import (
     RegistrationError,
     VersionConflictError,
     WaitTimeoutError,
+    one_line,
 )
-from jobs.metrics import METRICS_FILE, Requirement, gate, read_metrics
+from jobs import registration
+from jobs.metrics import METRICS_FILE, Requirement, enforce, gate, read_metrics
+from jobs.registration import SourceRequest
 from jobs.specs import command_job
+from jobs.tracking import MetricsReader
 
 # Keep polling on these. NotResponding is here although the SDK counts it terminal: the REST enum
 # documents that a run can leave NotResponding for any earlier state. The timeout bounds the wait.
 WAITING_STATUSES = frozenset(
     RunHistoryConstants.IN_PROGRESS_STATUSES + RunHistoryConstants.POST_PROCESSING_STATUSES + [JobStatus.NOTRESPONDING]
 )
-MODEL_TYPES = (AssetTypes.MLFLOW_MODEL, AssetTypes.CUSTOM_MODEL, AssetTypes.TRITON_MODEL)
+# A status poll that fails for one of these is retried (first after RETRY_FIRST s, doubling up to
+# RETRY_CAP s, with jitter) until the wait's timeout: the SDK's own retries are spent within seconds.
+RETRY_FIRST, RETRY_CAP = 5.0, 120.0
+TRANSIENT_STATUS_CODES = frozenset({408, 429})
 _DATA_VERSION_ID = re.compile(r"/data/([^/]+)/versions/([^/]+)/?$")
 
 StatusCallback = Callable[[str, float], None]
@@ -46,6 +62,8 @@ class Registration:
     model: Any
     created: bool
     metrics: dict[str, float]
+    source: registration.Source | None = None
+    notes: tuple[str, ...] = ()
 
 
 def status_of(job) -> str:
@@ -53,15 +71,41 @@ def status_of(job) -> str:
     return str(getattr(job.status, "value", job.status))
 
 
+def is_transient(exc: Exception) -> bool:
+    """Whether a failed service call may succeed when repeated: connection trouble, 408, 429, 5xx.
+
+    Authentication failures and 4xx such as 401, 403 and 404 will not pass, and neither will anything
+    that is no service error at all.
+    """
+    if isinstance(exc, (ClientAuthenticationError, ResourceNotFoundError)):
+        return False
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, HttpResponseError):
+        status = exc.status_code or 0
+        return status in TRANSIENT_STATUS_CODES or 500 <= status <= 599
+    return False
+
+
+def full_jitter(seconds: float) -> float:
+    """A delay drawn between half and all of `seconds`, so that many watchers do not retry in step."""
+    return random.uniform(seconds / 2, seconds)
+
+
 class Lifecycle:
     def __init__(self, jobs, models, data, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, jitter: Callable[[float], float] = full_jitter,
+                 metrics: MetricsReader | None = None, files: registration.ArtifactFiles | None = None):
         self.jobs, self.models, self.data = jobs, models, data
-        self.clock, self.sleep = clock, sleep
+        self.clock, self.sleep, self.jitter = clock, sleep, jitter
+        self.metrics = metrics
+        self.files = files or registration.DatastoreFiles(jobs)
 
     @classmethod
     def from_client(cls, client) -> "Lifecycle":
-        return cls(client.jobs, client.models, client.data)
+        from jobs.tracking import workspace_metrics
+
+        return cls(client.jobs, client.models, client.data, metrics=workspace_metrics(client))
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -83,12 +127,32 @@ class Lifecycle:
         return self.jobs.create_or_update(job)
 
     def wait(self, job_name: str, *, timeout: float, poll_interval: float,
-             on_status: StatusCallback | None = None):
-        """Poll until the job completes; raise on any other end state or when `timeout` runs out."""
+             on_status: StatusCallback | None = None, on_note: Callable[[str], None] | None = None):
+        """Poll until the job completes; raise on any other end state or when `timeout` runs out.
+
+        A poll that fails transiently (see is_transient) is retried with backoff within the timeout,
+        each retry announced through `on_note`; any other error ends the wait at once.
+        """
         started = self.clock()
         deadline = started + timeout
+        failures = 0
         while True:
-            job = self.jobs.get(job_name)
+            try:
+                job = self.jobs.get(job_name)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                failures += 1
+                remaining = deadline - self.clock()
+                if remaining <= 0:
+                    raise WaitTimeoutError(f"job {job_name}: no status for {timeout:g} s, last error: "
+                                           f"{type(exc).__name__}: {one_line(exc)}") from None
+                delay = min(self.jitter(min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1))), remaining)
+                if on_note:
+                    on_note(f"transient error {type(exc).__name__}: {one_line(exc)}, retrying in {delay:.0f}s")
+                self.sleep(delay)
+                continue
+            failures = 0
             status = status_of(job)
             if on_status:
                 on_status(status, self.clock() - started)
@@ -126,42 +190,67 @@ class Lifecycle:
 
     # -- models --------------------------------------------------------------------------------
 
-    def register(self, job_name: str, model_name: str, *, model_output: str = "model",
-                 metrics_output: str = "metrics", requirements: Sequence[Requirement] = (),
+    def register(self, job_name: str, model_name: str, *, source: SourceRequest = SourceRequest(),
+                 metrics_output: str | None = None, requirements: Sequence[Requirement] = (),
                  version: str | None = None, stack: str | None = None, description: str | None = None
                  ) -> Registration:
-        """Register a Completed job's model output, gated on its metrics; once per job and model name."""
+        """Register a model from a Completed job of any type, gated on its metrics; once per source and name.
+
+        The gate reads the MLflow metrics of the run that made the model (the job, the pipeline step, the
+        sweep's best trial), or with `metrics_output` the metrics.json the job wrote to that output.
+        """
         job = self.jobs.get(job_name)
         status = status_of(job)
         if status != JobStatus.COMPLETED:
             raise RegistrationError(f"job {job_name} is {status}: only Completed jobs are registered")
-        outputs = command_job(job).outputs
-        if model_output not in outputs:
-            raise RegistrationError(f"job {job_name} has no output '{model_output}' (outputs: {', '.join(outputs)})")
-        metrics = gate(requirements, outputs, metrics_output,
-                       lambda name: self.job_metrics(job_name, name), owner=f"job {job_name}")
-        existing = self.registered_from(model_name, job_name)
+        found = registration.resolve(self.jobs, job, source, self._read_metrics)
+        metrics, notes = self._gate(found, metrics_output, requirements)
+        model_type = registration.model_type(found, source, self.files)
+        existing = self.registered_from(model_name, job_name, found.uri)
         if existing is not None:
-            return Registration(existing, created=False, metrics=metrics)
+            return Registration(existing, created=False, metrics=metrics, source=found, notes=notes)
         if version:
             self._refuse_existing_version(self.models, "model", model_name, version)
-        model = Model(
-            name=model_name,
-            version=version,
-            path=JOB_URI_FORMAT.format(job_name, model_output, ""),
-            type=_model_type(outputs[model_output].type),
-            description=description,
-            **lineage(job, stack, metrics),
-        )
-        return Registration(self.models.create_or_update(model), created=True, metrics=metrics)
+        record = lineage(job, stack, metrics)
+        record["properties"].update(_source_record(found))
+        model = Model(name=model_name, version=version, path=found.uri, type=model_type, description=description,
+                      **record)
+        return Registration(self.models.create_or_update(model), created=True, metrics=metrics, source=found,
+                            notes=notes)
 
-    def registered_from(self, model_name: str, job_name: str):
-        """The version of `model_name` already registered from `job_name`, if any (what makes register idempotent)."""
+    def _gate(self, found: registration.Source, metrics_output: str | None,
+              requirements: Sequence[Requirement]) -> tuple[dict[str, float], tuple[str, ...]]:
+        """The metrics the requirements are checked on (also recorded on the model), and notes for the user."""
+        if metrics_output:
+            return gate(requirements, found.outputs, metrics_output, lambda name: self.job_metrics(found.holder, name),
+                        owner=f"job {found.holder}"), ()
+        try:
+            metrics = self._read_metrics(found.run)
+        except GateError as exc:
+            if requirements:
+                raise
+            return {}, (f"metrics not recorded on the model: {exc}",)
+        enforce(requirements, metrics)
+        return metrics, ()
+
+    def _read_metrics(self, run_id: str) -> dict[str, float]:
+        if self.metrics is None:
+            raise GateError("no MLflow tracking URI to read metrics from: pass --metrics-output NAME "
+                            "to read a metrics.json output")
+        return self.metrics.read_metrics(run_id)
+
+    def registered_from(self, model_name: str, job_name: str, source_uri: str):
+        """The version of `model_name` already registered from this source of `job_name`, if any (what makes
+        register idempotent). Versions registered before sources were recorded match on the job alone."""
         try:
             versions = list(self.models.list(name=model_name))
         except ResourceNotFoundError:
             return None
-        return next((model for model in versions if (model.properties or {}).get("job") == job_name), None)
+        for model in versions:
+            properties = model.properties or {}
+            if properties.get("job") == job_name and properties.get("source", source_uri) == source_uri:
+                return model
+        return None
 
     def has_model(self, name: str, version: str) -> bool:
         return _exists(self.models, name, version)
@@ -195,23 +284,66 @@ def lineage(job, stack: str | None, metrics: dict[str, float]) -> dict[str, dict
     }
     tags = {key: str(value) for key, value in tags.items() if value}
     record = dict(tags)
-    for name, value in command_job(job).inputs.items():
-        if hasattr(value, "path"):
-            record[f"data.{name}"] = _data_reference(str(value.path))
-        else:
-            record[f"param.{name}"] = str(value)
+    for name, (kind, value) in job_inputs(job).items():
+        record[f"{kind}.{name}"] = _data_reference(value) if kind == "data" else value
     record.update({f"metric.{name}": f"{value:g}" for name, value in metrics.items()})
     return {"tags": tags, "properties": record}
+
+
+def job_inputs(job) -> dict[str, tuple[str, str]]:
+    """Input name -> ("data", path) or ("param", literal), for any job type.
+
+    Pipeline inputs wrap their value (an Input, the dict the service returned, or a literal), and
+    reading `.path` of a wrapped literal raises "<class 'str'> does not have path.": unwrap first.
+    AutoML and fine-tuning jobs name their data as attributes instead of inputs.
+    """
+    job = command_job(job)
+    try:
+        inputs = dict(job.inputs or {})
+    except AttributeError:
+        inputs = {}
+    for name in ("training_data", "validation_data", "test_data"):
+        if isinstance(getattr(job, name, None), Input):
+            inputs.setdefault(name, getattr(job, name))
+    entries = {}
+    for name, value in inputs.items():
+        value = value if isinstance(value, Input) else getattr(value, "_data", value)
+        if not isinstance(value, (Input, dict)):
+            if value is not None:
+                entries[name] = ("param", str(value))
+            continue
+        path = value
+        while isinstance(path, (Input, dict)):
+            path = path.get("path") if isinstance(path, dict) else _literal_dict(path.path)
+        if path:
+            entries[name] = ("data", str(path))
+    return entries
+
+
+def _literal_dict(path):
+    """azure-ai-ml rebuilds a fine-tuning job's data Input with the repr of a dict as its path."""
+    if isinstance(path, str) and path.startswith("{"):
+        try:
+            return ast.literal_eval(path)
+        except (ValueError, SyntaxError):
+            return path
+    return path
+
+
+def _source_record(found: registration.Source) -> dict[str, str]:
+    record = {"source": found.uri}
+    if found.holder != found.run or found.via:
+        record["source_job"] = found.holder
+        record["metrics_run"] = found.run
+    if found.via:
+        record["source_via"] = found.via
+    return record
 
 
 def _data_reference(path: str) -> str:
     """`name:version` for a data asset (however the service spelled its id), else the path itself."""
     match = _DATA_VERSION_ID.search(path)
     return f"{match[1]}:{match[2]}" if match else path.removeprefix("azureml:")
-
-
-def _model_type(output_type: str | None) -> str:
-    return output_type if output_type in MODEL_TYPES else AssetTypes.CUSTOM_MODEL
 
 
 def _studio_hint(job) -> str:

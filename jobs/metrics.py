@@ -1,4 +1,8 @@
-"""Metrics written by a training job (metrics.json) and the gate that registration must pass."""
+"""The metric gate that registration must pass, and metrics.json, the optional file source of metrics.
+
+The gate's primary source is the run's MLflow metrics (jobs.tracking); a job that writes a
+metrics.json to one of its outputs can be gated on that file instead (`--metrics-output NAME`).
+"""
 
 import math
 import operator
@@ -11,6 +15,7 @@ from jobs.errors import GateError
 from jobs.files import read_json
 
 METRICS_FILE = "metrics.json"
+DEFAULT_METRICS_OUTPUT = "metrics"  # where `gate` looks when no output is named (run-local's metrics.json)
 
 _COMPARISONS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z_][\w.\-/]*)\s*(>=|<=|==|>|<)\s*(\S+)\s*$")
@@ -51,16 +56,30 @@ class Requirement:
         return f"{self.metric}{self.comparison}{self.threshold:g}"
 
 
-def enforce(requirements: Iterable[Requirement], metrics: dict[str, float]) -> None:
-    """Raise GateError naming every unmet requirement."""
+class MetricGateFailed(GateError):
+    """Metrics were read and some requirement does not hold: the metrics and the failures travel along,
+    so that `--output json` can still write them."""
+
+    def __init__(self, metrics: dict[str, float], requirements: Sequence[Requirement], failures: list[str]):
+        super().__init__("metric gate failed: " + "; ".join(failures))
+        self.metrics, self.requirements, self.failures = metrics, list(requirements), failures
+
+    def as_dict(self) -> dict:
+        return {"gate": "failed", "metrics": self.metrics,
+                "requirements": [str(requirement) for requirement in self.requirements], "failures": self.failures}
+
+
+def enforce(requirements: Sequence[Requirement], metrics: dict[str, float]) -> None:
+    """Raise MetricGateFailed naming every unmet requirement."""
     failures = [reason for requirement in requirements if (reason := requirement.failure(metrics))]
     if failures:
-        raise GateError("metric gate failed: " + "; ".join(failures))
+        raise MetricGateFailed(metrics, requirements, failures)
 
 
-def gate(requirements: Sequence[Requirement], outputs: Iterable[str], output_name: str,
+def gate(requirements: Sequence[Requirement], outputs: Iterable[str], output_name: str | None,
          read: Callable[[str], dict[str, float]], owner: str) -> dict[str, float]:
-    """Read the metrics `owner` wrote to `output_name` and enforce the requirements on them."""
+    """Read the metrics.json `owner` wrote to `output_name` (default: `metrics`) and enforce the requirements."""
+    output_name = output_name or DEFAULT_METRICS_OUTPUT
     if output_name not in outputs:
         if requirements:
             raise GateError(f"{owner} has no output '{output_name}' to check --require against")

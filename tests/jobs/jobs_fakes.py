@@ -21,6 +21,7 @@ with warnings.catch_warnings():
     for category in MARSHMALLOW_4_WARNINGS:
         warnings.simplefilter("ignore", category)
     from azure.ai.ml.entities import EndpointAuthKeys, EndpointAuthToken, Job, ManagedOnlineEndpoint
+    from azure.ai.ml.entities._job.base_job import _BaseJob
     from azure.ai.ml.entities._job.to_rest_functions import to_rest_job_object
     from azure.ai.ml.operations import DataOperations, JobOperations, ModelOperations, OnlineEndpointOperations
     from azure.core.exceptions import ResourceNotFoundError
@@ -68,7 +69,12 @@ class FakeJobs(Recorder):
         super().__init__()
         self.submitted = {}
         self.statuses = {}
-        self.metrics = {}
+        self.metrics = {}  # per job: its metrics.json (any output) and, unless run_metrics says otherwise, MLflow's
+        self.run_metrics = {}  # per run: MLflow metrics (latest value per key), read by FakeMetrics
+        self.properties = {}  # per job: service properties beyond the git commit (e.g. best_child_run_id)
+        self.children = {}  # per parent: its child jobs, as run history lists them (_BaseJob)
+        self.files = {}  # per (job, output): the relative paths of the files in it ("artifacts": default artifacts)
+        self.get_errors = []  # raised by the next calls of `get`, one each, before it answers again
         self.git_commit = "0123456789abcdef0123456789abcdef01234567"
         self.stream_error = None
         self.next_statuses = ["NotStarted", "Queued", "Running", "Completed"]  # of the next submitted job
@@ -79,7 +85,25 @@ class FakeJobs(Recorder):
         self.submitted[name] = job
         self.statuses[name] = list(statuses)
         self.metrics[name] = {"accuracy": 0.95, "f1_macro": 0.94} if metrics is None else metrics
+        self.run_metrics.setdefault(name, self.metrics[name])
         return name
+
+    def add_child(self, parent: str, name: str, display_name: str, status: str = "Completed",
+                  metrics: dict | None = None) -> str:
+        """A pipeline step's or sweep trial's job: listed under its parent, fetched from run history."""
+        child = _BaseJob(name=name, display_name=display_name, status=status,
+                         experiment_name=self.submitted[parent].experiment_name,
+                         properties={"azureml.pipelinerunid": parent})
+        self.children.setdefault(parent, []).append(child)
+        self.run_metrics[name] = metrics or {}
+        return name
+
+    def list(self, *, parent_job_name=None, **kwargs):
+        self._record("list", parent_job_name=parent_job_name, **kwargs)
+        assert parent_job_name, "only child listings are faked"
+        if parent_job_name not in self.statuses:
+            raise ResourceNotFoundError(f"job {parent_job_name} not found")
+        return iter(self.children.get(parent_job_name, []))
 
     def create_or_update(self, job, **kwargs):
         self._record("create_or_update", job, **kwargs)
@@ -88,6 +112,11 @@ class FakeJobs(Recorder):
 
     def get(self, name):
         self._record("get", name)
+        if self.get_errors:
+            raise self.get_errors.pop(0)
+        child = next((job for jobs in self.children.values() for job in jobs if job.name == name), None)
+        if child is not None:
+            return child
         if name not in self.statuses:
             raise ResourceNotFoundError(f"job {name} not found")
         sequence = self.statuses[name]
@@ -109,8 +138,35 @@ class FakeJobs(Recorder):
         rest = to_rest_job_object(self.submitted[name])
         rest.name = name
         rest.properties.status = status
-        rest.properties.properties = {"mlflow.source.git.commit": self.git_commit}
+        rest.properties.properties = {"mlflow.source.git.commit": self.git_commit, **self.properties.get(name, {})}
         return Job._from_rest_object(rest)
+
+
+class FakeMetrics:
+    """The MLflow metrics reader: the metrics each run logged (FakeJobs.run_metrics), as the tracking server
+    answers (an unknown run id is an error)."""
+
+    def __init__(self, jobs: FakeJobs):
+        self.jobs, self.reads = jobs, []
+
+    def read_metrics(self, run_id: str) -> dict[str, float]:
+        from jobs.errors import GateError
+
+        self.reads.append(run_id)
+        if run_id not in self.jobs.run_metrics:
+            raise GateError(f"MLflow run {run_id}: Run '{run_id}' not found")
+        return dict(self.jobs.run_metrics[run_id])
+
+
+class FakeFiles:
+    """What a job's outputs hold (FakeJobs.files), standing in for the datastore listing."""
+
+    def __init__(self, jobs: FakeJobs):
+        self.jobs, self.checks = jobs, []
+
+    def exists(self, job_name: str, output: str, path: str) -> bool:
+        self.checks.append((job_name, output, path))
+        return path in self.jobs.files.get((job_name, output), ())
 
 
 class FakeAssets(Recorder):
@@ -186,7 +242,9 @@ class FakeClock:
 class Ops:
     def __init__(self):
         self.jobs, self.models, self.data, self.clock = FakeJobs(), FakeModels(), FakeData(), FakeClock()
-        self.lifecycle = Lifecycle(self.jobs, self.models, self.data, clock=self.clock, sleep=self.clock.sleep)
+        self.metrics, self.files = FakeMetrics(self.jobs), FakeFiles(self.jobs)
+        self.lifecycle = Lifecycle(self.jobs, self.models, self.data, clock=self.clock, sleep=self.clock.sleep,
+                                   jitter=lambda seconds: seconds, metrics=self.metrics, files=self.files)
 
     def connect(self, workspace):
         """Stands in for jobs.client.connect in CLI tests."""

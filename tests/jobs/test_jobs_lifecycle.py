@@ -12,6 +12,7 @@ from jobs.errors import (
 )
 from jobs.lifecycle import WAITING_STATUSES
 from jobs.metrics import Requirement
+from jobs.registration import SourceRequest
 
 pytest_plugins = ["jobs_fixtures"]
 
@@ -80,8 +81,20 @@ def test_register_records_lineage_from_the_completed_job(ops, train_job):
         "param.target_column": "species", "param.C": "1.0", "param.max_iter": "200", "param.test_size": "0.25",
         "param.random_state": "42",
         "metric.accuracy": "0.93", "metric.f1_macro": "0.9",
+        "source": "azureml://jobs/job-e/outputs/model/paths/",
     }
     assert registration.metrics == {"accuracy": 0.93, "f1_macro": 0.9}
+    assert ops.metrics.reads == ["job-e"]  # the run's MLflow metrics: no download
+    assert "download" not in [method for method, _, _ in ops.jobs.calls]
+
+
+def test_metrics_output_gates_on_the_metrics_json_instead(ops, train_job):
+    ops.jobs.add(train_job, "job-e2", ["Completed"], metrics={"accuracy": 0.93})
+    ops.jobs.run_metrics["job-e2"] = {"accuracy": 0.5}
+    registration = ops.lifecycle.register("job-e2", "iris-classifier", metrics_output="metrics",
+                                          requirements=[Requirement.parse("accuracy>=0.9")])
+    assert registration.metrics == {"accuracy": 0.93}
+    assert ops.metrics.reads == []
     downloads = [kwargs["output_name"] for method, _, kwargs in ops.jobs.calls if method == "download"]
     assert downloads == ["metrics"]
 
@@ -93,6 +106,10 @@ def test_a_failed_gate_blocks_registration(ops, train_job):
         ops.lifecycle.register("job-f", "iris-classifier", requirements=gate)
     assert str(raised.value) == ("metric gate failed: accuracy=0.8, required accuracy>=0.85; "
                                  "auc missing (metrics: accuracy, f1_macro)")
+    assert raised.value.as_dict() == {
+        "gate": "failed", "metrics": {"accuracy": 0.8, "f1_macro": 0.7},
+        "requirements": ["accuracy>=0.85", "f1_macro>0.6", "auc>=0.5"],
+        "failures": ["accuracy=0.8, required accuracy>=0.85", "auc missing (metrics: accuracy, f1_macro)"]}
     assert ops.models.versions == {}
 
 
@@ -126,8 +143,9 @@ def test_only_completed_jobs_are_registered(ops, train_job, status):
 
 def test_registering_needs_the_named_outputs(ops, train_job):
     ops.jobs.add(train_job, "job-l", ["Completed"])
-    with pytest.raises(RegistrationError, match=r"job job-l has no output 'weights' \(outputs: model, metrics\)"):
-        ops.lifecycle.register("job-l", "iris-classifier", model_output="weights")
+    with pytest.raises(RegistrationError, match=r"job job-l has no output 'weights' "
+                                                 r"\(outputs: model \(mlflow_model\), metrics \(uri_folder\)\)"):
+        ops.lifecycle.register("job-l", "iris-classifier", source=SourceRequest(model_output="weights"))
     with pytest.raises(GateError, match="job job-l has no output 'scores' to check --require against"):
         ops.lifecycle.register("job-l", "iris-classifier", metrics_output="scores",
                                requirements=[Requirement.parse("accuracy>=0.5")])
@@ -136,7 +154,8 @@ def test_registering_needs_the_named_outputs(ops, train_job):
 def test_unreadable_metrics_block_the_gate(ops, train_job):
     ops.jobs.add(train_job, "job-m", ["Completed"], metrics={"accuracy": "high"})
     with pytest.raises(GateError, match="expected a JSON object of metric name -> number"):
-        ops.lifecycle.register("job-m", "iris-classifier", requirements=[Requirement.parse("accuracy>=0.5")])
+        ops.lifecycle.register("job-m", "iris-classifier", metrics_output="metrics",
+                               requirements=[Requirement.parse("accuracy>=0.5")])
 
 
 def test_upload_creates_the_next_version_by_file_or_folder(ops, tmp_path):
@@ -164,3 +183,96 @@ def test_the_fakes_reject_calls_the_real_api_would_reject():
     fakes.jobs._record("download", "job-n", destination=".")
     with pytest.raises(TypeError, match="unexpected keyword argument 'destination'"):
         fakes.calls_match_the_real_signatures()
+
+
+def http_error(status: int, message: str = "service says no"):
+    from azure.core.exceptions import HttpResponseError
+
+    error = HttpResponseError(message=message)
+    error.status_code = status
+    return error
+
+
+def test_a_transient_error_while_waiting_is_retried_with_backoff(ops, train_job):
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    ops.jobs.add(train_job, "job-r", ["Running", "Completed"])
+    ops.jobs.get_errors = [ServiceRequestError("Connection reset by peer"), http_error(503, "Service Unavailable"),
+                           ServiceResponseError("Connection aborted")]  # the fourth poll answers
+    notes, seen = [], []
+    job = ops.lifecycle.wait("job-r", timeout=600.0, poll_interval=10.0, on_note=notes.append,
+                             on_status=lambda status, elapsed: seen.append((status, elapsed)))
+    assert job.name == "job-r"
+    assert notes == ["transient error ServiceRequestError: Connection reset by peer, retrying in 5s",
+                     "transient error HttpResponseError: Service Unavailable, retrying in 10s",
+                     "transient error ServiceResponseError: Connection aborted, retrying in 20s"]
+    assert ops.clock.sleeps == [5.0, 10.0, 20.0, 10.0]
+    assert seen == [("Running", 35.0), ("Completed", 45.0)]
+
+
+def test_the_backoff_starts_again_after_a_poll_that_answers(ops, train_job):
+    from azure.core.exceptions import ServiceRequestError
+
+    ops.jobs.add(train_job, "job-s", ["Running", "Running", "Completed"])
+    reset = ServiceRequestError("Connection reset by peer")
+    answered = ops.jobs.get
+    answers = iter([reset, reset, None, reset, None, None])
+
+    def flaky_get(name):
+        error = next(answers)
+        if error:
+            ops.jobs._record("get", name)
+            raise error
+        return answered(name)
+
+    ops.jobs.get = flaky_get
+    ops.lifecycle.wait("job-s", timeout=600.0, poll_interval=10.0)
+    assert ops.clock.sleeps == [5.0, 10.0, 10.0, 5.0, 10.0]
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 504, 408])
+def test_throttling_and_server_errors_are_transient(ops, train_job, status):
+    ops.jobs.add(train_job, "job-t", ["Completed"])
+    ops.jobs.get_errors = [http_error(status)]
+    assert ops.lifecycle.wait("job-t", timeout=60.0, poll_interval=10.0).name == "job-t"
+    assert ops.clock.sleeps == [5.0]
+
+
+@pytest.mark.parametrize("error", [
+    pytest.param(lambda: __import__("azure.core.exceptions").core.exceptions.ResourceNotFoundError("job not found"),
+                 id="404"),
+    pytest.param(lambda: __import__("azure.core.exceptions").core.exceptions.ClientAuthenticationError("expired"),
+                 id="auth"),
+    pytest.param(lambda: http_error(401), id="401"),
+    pytest.param(lambda: http_error(403), id="403"),
+    pytest.param(lambda: http_error(404), id="404-plain"),
+    pytest.param(lambda: ValueError("a bug"), id="no-service-error"),
+])
+def test_errors_that_will_not_pass_end_the_wait_at_once(ops, train_job, error):
+    ops.jobs.add(train_job, "job-u", ["Running", "Completed"])
+    raised = error()
+    ops.jobs.get_errors = [raised]
+    notes = []
+    with pytest.raises(type(raised)):
+        ops.lifecycle.wait("job-u", timeout=600.0, poll_interval=10.0, on_note=notes.append)
+    assert (ops.clock.sleeps, notes) == ([], [])
+
+
+def test_retries_end_at_the_timeout(ops, train_job):
+    from azure.core.exceptions import ServiceRequestError
+
+    ops.jobs.add(train_job, "job-v", ["Running"])
+    ops.jobs.get_errors = [ServiceRequestError("Name or service not known")] * 1000
+    with pytest.raises(WaitTimeoutError, match=r"^job job-v: no status for 300 s, last error: ServiceRequestError: "
+                                               r"Name or service not known$"):
+        ops.lifecycle.wait("job-v", timeout=300.0, poll_interval=10.0)
+    assert ops.clock.sleeps == [5.0, 10.0, 20.0, 40.0, 80.0, 120.0, 25.0]
+    assert len(ops.jobs.get_errors) == 1000 - 8
+
+
+def test_the_default_jitter_stays_within_half_and_all_of_the_delay():
+    from jobs.lifecycle import full_jitter
+
+    delays = [full_jitter(40.0) for _ in range(200)]
+    assert all(20.0 <= delay <= 40.0 for delay in delays)
+    assert len(set(delays)) > 100
