@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobs.errors import InputError, JobsError, PromotionError, WaitTimeoutError, azure_errors, one_line
+from jobs.errors import (
+    InputError,
+    JobEndedError,
+    JobsError,
+    PromotionError,
+    WaitTimeoutError,
+    azure_errors,
+    one_line,
+)
 from jobs.metrics import Requirement
 
 DESCRIPTION = "The ML lifecycle against the Azure ML workspace a Pulumi stack deployed."
@@ -55,6 +63,10 @@ def main(argv: list[str] | None = None, *, connect: Callable | None = None, sign
             result = args.handler(args, Services(connect or _connect, sign_in or _sign_in))
     except JobsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if getattr(args, "output", "text") == "json":  # stdout stays one JSON document
+            emit({**(exc.result or {}), "error": str(exc)}, "json")
+        elif exc.result is not None:
+            emit(exc.result, "text")
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -77,13 +89,24 @@ def cmd_workspace(args, services) -> dict[str, Any]:
     workspace = _workspace(args)
     summary = workspace.summary()
     if args.write_config:
-        summary["config_written"] = str(write_config(workspace, args.write_config))
+        written = write_config(workspace, args.write_config, force=args.force)
+        summary["config_written" if written else "config_unchanged"] = str(args.write_config)
     return summary
 
 
 def cmd_upload(args, services) -> dict[str, Any]:
     """Register a local file or folder as a new version of a data asset (never overwrites a version)."""
-    asset = services.connect(_workspace(args)).upload_data(
+    from jobs import uploads
+
+    uploads.check_asset_name(args.name)
+    if args.version is not None:
+        uploads.check_asset_name(args.version, "data asset version")
+    if not args.path.exists():
+        raise InputError(f"no such file or folder: {args.path}")
+    workspace = _workspace(args)  # every local check above comes before any sign-in
+    files, size = uploads.count(args.path.resolve(), code=False)
+    progress(f"will upload {uploads.Upload(args.path.resolve(), (f'data asset {args.name}',), files, size)}")
+    asset = services.connect(workspace).upload_data(
         args.name, args.path, version=args.version, description=args.description, tags=args.tags
     )
     return {"name": asset.name, "version": asset.version, "type": asset.type, "path": asset.path,
@@ -93,22 +116,42 @@ def cmd_upload(args, services) -> dict[str, Any]:
 def cmd_submit(args, services) -> dict[str, Any]:
     """Submit a job spec (Azure ML CLI v2 YAML) with overrides, then stream its logs and wait for it.
 
-    Compute defaults to serverless; --compute names a cluster the stack exports. Exits 1 when the job
+    Compute defaults to serverless; --compute names a cluster the stack exports and replaces a
+    pipeline's default compute and that of every step naming its own. --input also sets top-level
+    data (an AutoML job's training_data), typed as the spec declares the input. Local code and data
+    must lie in the spec's repository (git work tree, else its folder) unless --allow-outside; what
+    will be uploaded is shown first. Every local check runs before signing in. Exits 1 when the job
     ends Failed or Canceled, or is still running at --timeout.
     """
-    from jobs import specs
+    from jobs import specs, uploads
 
+    for name, value in args.inputs.items():
+        uploads.check_reference(name, value)
     workspace = _workspace(args)
     tags = {"stack": workspace.stack, **args.tags} if workspace.stack else args.tags
     overrides = specs.Overrides(compute=args.compute, experiment=args.experiment, inputs=args.inputs, tags=tags)
-    job = specs.load(args.spec, overrides, workspace)  # a bad spec fails before any sign-in
+    job = specs.load(args.spec, overrides, workspace, note=progress)
+    planned = uploads.plan(job, args.spec, args.allow_outside)
+    for upload in planned:
+        progress(f"will upload {upload}")
+    described = specs.describe(job)  # before submission: the SDK rewrites compute and inputs as ARM ids
     lifecycle = services.connect(workspace)
     submitted = lifecycle.submit(job)
     link = f": {submitted.studio_url}" if submitted.studio_url else ""
     progress(f"submitted {submitted.name} to experiment {submitted.experiment_name}{link}")
+
+    def summary(status: str) -> dict[str, Any]:
+        return {"name": submitted.name, "status": status, "experiment": submitted.experiment_name, **described,
+                "uploads": {str(upload.path): upload.contents for upload in planned},
+                "studio_url": submitted.studio_url}
+
     if args.no_wait:
-        return job_summary(submitted)
-    return job_summary(watch(lifecycle, submitted.name, args))
+        return summary(_status(submitted))
+    try:
+        return summary(_status(watch(lifecycle, submitted.name, args)))
+    except (JobEndedError, WaitTimeoutError) as exc:
+        exc.result = summary(_last_status(lifecycle, submitted.name))
+        raise
 
 
 def cmd_watch(args, services) -> dict[str, Any]:
@@ -264,6 +307,19 @@ def _workspace(args):
     from jobs.workspace import resolve
 
     return resolve(args.stack, args.workspace_config)
+
+
+def _status(job) -> str:
+    from jobs.lifecycle import status_of
+
+    return status_of(job)
+
+
+def _last_status(lifecycle, job_name: str) -> str:
+    try:
+        return _status(lifecycle.jobs.get(job_name))
+    except Exception:  # the failure being reported matters more than this detail
+        return "unknown"
 
 
 def _stack_file(args):
@@ -444,7 +500,10 @@ def _shared_options() -> dict[str, argparse.ArgumentParser]:
 
 def _options_workspace(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--write-config", nargs="?", type=Path, const=Path(".azureml/config.json"), metavar="PATH",
-                        help="write an Azure ML config.json (default path: .azureml/config.json)")
+                        help="write an Azure ML config.json (default path: .azureml/config.json); an existing "
+                             "file with other content is kept unless --force")
+    parser.add_argument("--force", action="store_true",
+                        help="with --write-config, replace a config.json that names another workspace")
 
 
 def _options_upload(parser: argparse.ArgumentParser) -> None:
@@ -464,6 +523,9 @@ def _options_submit(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tag", dest="tags", action=KeyValues, default={}, metavar="KEY=VALUE",
                         help="job tag (repeatable; `stack` is added when --stack is used)")
     parser.add_argument("--no-wait", action="store_true", help="return once submitted (see `watch`)")
+    parser.add_argument("--allow-outside", action="append", type=Path, default=[], metavar="PATH",
+                        help="allow uploading code or data under PATH although it lies outside the spec's "
+                             "repository (repeatable)")
 
 
 def _options_watch(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ Contract with the Pulumi program: a stack exports `subscriptionId`, `resourceGro
 """
 
 import json
+import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,14 +119,57 @@ def from_config(path: Path) -> Workspace:
     loaded = read_json(path, WorkspaceError, "workspace config")
     if not isinstance(loaded, dict):
         raise WorkspaceError(f"{path}: expected a JSON object with {', '.join(CONFIG_KEYS)}")
-    missing = [key for key in CONFIG_KEYS if not isinstance(loaded.get(key), str) or not loaded[key]]
-    if missing:
-        raise WorkspaceError(f"{path}: missing key '{missing[0]}' (needs {', '.join(CONFIG_KEYS)})")
+    for key in CONFIG_KEYS:
+        value = loaded.get(key)
+        if value is None or value == "":
+            raise WorkspaceError(f"{path}: missing key '{key}' (needs {', '.join(CONFIG_KEYS)})")
+        if not isinstance(value, str):
+            raise WorkspaceError(f"{path}: invalid key '{key}': expected a string, found {type(value).__name__} "
+                                 f"{json.dumps(value)}")
     values = {attribute: loaded[key] for key, attribute in CONFIG_KEYS.items()}
     return Workspace(**values, source=f"config {path}")
 
 
-def write_config(workspace: Workspace, path: Path = DEFAULT_CONFIG) -> Path:
+def write_config(workspace: Workspace, path: Path = DEFAULT_CONFIG, *, force: bool = False) -> bool:
+    """Write the workspace's config.json; False when the file already says exactly that.
+
+    A file with other content (another workspace, other keys) is replaced only with `force`: later
+    commands would otherwise quietly work against another workspace. The write is atomic.
+    """
+    content = json.dumps(workspace.config(), indent=2) + "\n"
+    try:
+        existing = path.read_text()
+    except FileNotFoundError:
+        existing = None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path}: unreadable ({exc}); remove it or pass another path") from None
+    if existing == content or existing is not None and _same_config(existing, workspace):
+        return False
+    if existing is not None and not force:
+        raise WorkspaceError(f"{path} exists with other content ({_described(existing)}): "
+                             "pass --force to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(workspace.config(), indent=2) + "\n")
-    return path
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(content)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
+
+
+def _same_config(text: str, workspace: Workspace) -> bool:
+    try:
+        return json.loads(text) == workspace.config()
+    except ValueError:
+        return False
+
+
+def _described(text: str) -> str:
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return "not JSON"
+    if isinstance(loaded, dict) and isinstance(loaded.get("workspace_name"), str):
+        return f"workspace {loaded['workspace_name']} in resource group {loaded.get('resource_group')}"
+    return "not a workspace config"

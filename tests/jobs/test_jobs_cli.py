@@ -79,21 +79,85 @@ def test_usage_errors_exit_2(capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
-def test_failing_credentials_are_one_line(capsys, workspace_config, tmp_path):
-    class NoCredential:
-        def get_token(self, *scopes, **kwargs):
-            raise CredentialUnavailableError(
-                message="DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
-                        "Attempted credentials:\n\tEnvironmentCredential: authentication unavailable.")
-
+def _upload_signing_in_with(capsys, tmp_path, workspace_config, credential):
     (tmp_path / "iris.csv").write_text("a\n1\n")
-    code, out, err = run(capsys, "upload", tmp_path / "iris.csv", "--name", "iris",
-                         "--workspace-config", workspace_config,
-                         connect=lambda workspace: client.connect(workspace, credential=NoCredential()))
+    return run(capsys, "upload", tmp_path / "iris.csv", "--name", "iris", "--workspace-config", workspace_config,
+               connect=lambda workspace: client.connect(workspace, credential=credential))
+
+
+@pytest.fixture
+def no_azure_environment(monkeypatch, tmp_path):
+    """No credential in the environment, and an `az` that is not logged in."""
+    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+                 "AZURE_USERNAME", "AZURE_AUTHORITY_HOST", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    az = tmp_path / "az-bin" / "az"
+    az.parent.mkdir()
+    az.write_text("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n")
+    az.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{az.parent}:/usr/bin:/bin")
+
+
+def test_no_credential_is_one_line_without_sdk_noise(workspace_config, tmp_path, no_azure_environment):
+    """In a process of its own: pytest's log capture would hide what the SDK writes to a real stderr."""
+    (tmp_path / "iris.csv").write_text("a\n1\n")
+    script = f"""
+import sys
+from azure.identity import AzureCliCredential, ChainedTokenCredential, EnvironmentCredential
+from jobs import client
+from jobs.cli import main
+chain = ChainedTokenCredential(EnvironmentCredential(), AzureCliCredential())  # logs a warning per attempt
+sys.exit(main(["upload", {str(tmp_path / "iris.csv")!r}, "--name", "iris", "--workspace-config",
+               {str(workspace_config)!r}], connect=lambda workspace: client.connect(workspace, credential=chain)))
+"""
+    ran = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True)
+    assert (ran.returncode, ran.stdout) == (1, "")
+    assert ran.stderr.splitlines()[1:] == [
+        "error: no Azure credential found (tried EnvironmentCredential, AzureCliCredential): run `az login`, "
+        "or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"]
+
+
+def test_an_unreachable_sign_in_host_is_a_connection_error_not_az_login(capsys, workspace_config, tmp_path,
+                                                                        no_azure_environment, monkeypatch):
+    from azure.identity import ChainedTokenCredential, EnvironmentCredential
+
+    monkeypatch.setenv("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000002")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "app")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "secret")
+    for proxy in ("HTTPS_PROXY", "https_proxy"):  # nothing listens there: every connection is refused
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
+    code, out, err = _upload_signing_in_with(capsys, tmp_path, workspace_config,
+                                             ChainedTokenCredential(EnvironmentCredential(retry_total=0)))
     assert (code, out) == (1, "")
-    assert err == ("error: Azure credentials failed (DefaultAzureCredential failed to retrieve a token from the "
-                   "included credentials.): run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
-                   "AZURE_CLIENT_SECRET\n")
+    assert len(err.splitlines()) == 2
+    assert err.splitlines()[1].startswith(
+        "error: cannot reach the sign-in host login.microsoftonline.com through proxy 127.0.0.1 (connection error)")
+    assert "az login" not in err
+
+
+def test_an_unreachable_workspace_host_is_named():
+    from azure.core import PipelineClient
+    from azure.core.pipeline.policies import RetryPolicy
+    from azure.core.rest import HttpRequest
+
+    from jobs.errors import AzureServiceError, azure_errors
+
+    service = PipelineClient("https://management.invalid", policies=[RetryPolicy(retry_total=0)])
+    with pytest.raises(AzureServiceError) as raised, azure_errors():
+        service.send_request(HttpRequest("GET", "https://management.invalid/subscriptions"))
+    assert str(raised.value).startswith("cannot reach management.invalid (connection error): ")
+
+
+def test_a_rejected_credential_says_why(capsys, workspace_config, tmp_path):
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class Rejected:
+        def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("AADSTS7000215: Invalid client secret provided.\nTrace ID: 1")
+
+    code, _, err = _upload_signing_in_with(capsys, tmp_path, workspace_config, Rejected())
+    assert (code, err.splitlines()[1]) == (1, "error: Azure refused the credential (AADSTS7000215: Invalid client "
+                                              "secret provided.)")
 
 
 def test_workspace_prints_what_it_resolved_and_writes_config(capsys, fake_pulumi, tmp_path):
@@ -111,6 +175,22 @@ def test_workspace_prints_what_it_resolved_and_writes_config(capsys, fake_pulumi
                                     f"subscription_id          {DEV_OUTPUTS['subscriptionId']}"]
 
 
+def test_write_config_never_silently_points_elsewhere(capsys, fake_pulumi, tmp_path):
+    fake_pulumi({"dev": DEV_OUTPUTS, "prod": {**DEV_OUTPUTS, "workspaceName": "mlw-mlplat-prod"}})
+    config = tmp_path / "config.json"
+    assert run(capsys, "workspace", "--stack", "dev", "--write-config", config)[0] == 0
+    written = config.read_text()
+    code, out, err = run(capsys, "workspace", "--stack", "dev", "--write-config", config, "--output", "json")
+    assert (code, json.loads(out)["config_unchanged"], config.read_text()) == (0, str(config), written)
+    code, out, err = run(capsys, "workspace", "--stack", "prod", "--write-config", config)
+    assert (code, out, config.read_text()) == (1, "", written)
+    assert err == (f"error: {config} exists with other content (workspace mlw-mlplat-dev in resource group "
+                   "rg-mlplat-dev): pass --force to replace it\n")
+    code, _, _ = run(capsys, "workspace", "--stack", "prod", "--write-config", config, "--force")
+    assert (code, json.loads(config.read_text())["workspace_name"]) == (0, "mlw-mlplat-prod")
+    assert [path.name for path in tmp_path.iterdir() if path.name != "bin"] == ["config.json"]
+
+
 def test_upload_submit_watch_register_after_pulumi_up(capsys, fake_pulumi, ops):
     fake_pulumi({"dev": DEV_OUTPUTS})
     code, out, _ = run(capsys, "upload", REPO / "jobs/data/iris.csv", "--name", "iris", "--stack", "dev",
@@ -122,9 +202,10 @@ def test_upload_submit_watch_register_after_pulumi_up(capsys, fake_pulumi, ops):
     code, out, err = run(capsys, "submit", TRAIN_SPEC, "--stack", "dev", "--compute", "cpu", "--input",
                          f"training_data={uploaded['reference']}", "--tag", "owner=team-a", connect=ops.connect)
     assert code == 0
-    assert out.splitlines()[:4] == ["name                     job-1", "status                   Completed",
-                                    "experiment               iris-classifier", "compute                  cpu-cluster"]
-    assert err.splitlines() == ["submitted job-1 to experiment iris-classifier", "[0:00:00] job-1 NotStarted",
+    assert out.splitlines()[:5] == ["name                     job-1", "status                   Completed",
+                                    "experiment               iris-classifier", "type                     command",
+                                    "compute                  cpu-cluster"]
+    assert err.splitlines()[1:] == ["submitted job-1 to experiment iris-classifier", "[0:00:00] job-1 NotStarted",
                                 "[0:00:15] job-1 Queued", "[0:00:30] job-1 Running", "[0:00:45] job-1 Completed"]
     assert ops.jobs.submitted["job-1"].tags == {"stack": "dev", "owner": "team-a"}
     assert ("stream", ("job-1",), {}) in ops.jobs.calls
@@ -153,7 +234,7 @@ def test_submit_exits_1_when_the_job_fails_and_json_mode_streams_no_logs(capsys,
     ops.jobs.next_statuses = ["Queued", "Running", "Failed"]
     code, out, err = run(capsys, "submit", TRAIN_SPEC, "--workspace-config", workspace_config, "--output", "json",
                          connect=ops.connect)
-    assert (code, out) == (1, "")
+    assert (code, json.loads(out)["status"]) == (1, "Failed")
     assert err.splitlines()[-1] == "error: job job-1 ended Failed"
     assert "stream" not in [method for method, _, _ in ops.jobs.calls]
 

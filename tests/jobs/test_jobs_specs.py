@@ -15,6 +15,7 @@ from jobs.workspace import Workspace
 pytest_plugins = ["jobs_fixtures"]
 
 REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures"
 ALL_SPECS = sorted(specs.SPECS_DIR.glob("*.yml"))
 DEV = Workspace("sub", "rg", "mlw", source="stack dev", stack="dev", outputs=DEV_OUTPUTS)
 
@@ -111,3 +112,48 @@ def test_bad_specs_are_one_line_errors_naming_file_and_key(tmp_path, content, me
 def test_a_missing_spec_is_named(tmp_path):
     with pytest.raises(SpecError, match=r"nope\.yml: no such job spec"):
         specs.load(tmp_path / "nope.yml")
+
+
+@pytest.mark.parametrize("where, message", [
+    (("jobs", "train", "inputs"), "jobs.train.inputs.max_iter: Invalid input type. (value: [1, 2])"),
+    (("inputs",), "inputs.max_iter: Invalid input type. (value: [1, 2])"),
+])
+def test_a_nested_schema_error_keeps_the_key_at_fault(tmp_path, where, message):
+    spec = yaml.safe_load((FIXTURES / "pipeline_literals.yml").read_text())
+    spec["inputs"]["training_data"]["path"] = str(REPO / "jobs/data/iris.csv")
+    for step in spec["jobs"].values():
+        step["code"] = str(FIXTURES / "src")
+    holder = spec
+    for key in where:
+        holder = holder[key]
+    holder["max_iter"] = [1, 2]
+    (tmp_path / "bad.yml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(SpecError) as raised:
+        specs.load(tmp_path / "bad.yml")
+    assert str(raised.value) == f"{tmp_path / 'bad.yml'}: {message}"
+
+
+def test_a_command_jobs_nested_input_error_names_the_input(tmp_path):
+    spec = yaml.safe_load((FIXTURES / "command_autolog.yml").read_text())
+    spec.update(code=str(FIXTURES / "src"), inputs={"C": [1, 2]})
+    (tmp_path / "bad.yml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(SpecError, match=r"bad\.yml: inputs\.C: Invalid input type\.$"):
+        specs.load(tmp_path / "bad.yml")
+
+
+@pytest.mark.parametrize("declared, value, typed", [
+    ("species", "yes", "yes"), ("species", "a #b", "a #b"), (150, "200", 200), (150, "0.5", 0.5),
+    (0.5, "1", 1.0), (True, "FALSE", False),
+])
+def test_an_input_takes_its_declared_type(declared, value, typed):
+    result = specs.typed_literal("x", declared, value)
+    assert (result, type(result)) == (typed, type(typed))
+
+
+@pytest.mark.parametrize("declared, value, message", [
+    (150, "many", "input 'x' is a number: 'many' is not one"),
+    (True, "yes", "input 'x' is a boolean: pass true or false, not 'yes'"),
+])
+def test_a_value_of_the_wrong_type_is_refused(declared, value, message):
+    with pytest.raises(InputError, match=message):
+        specs.typed_literal("x", declared, value)

@@ -81,8 +81,7 @@ def test_the_default_config_is_used_when_nothing_is_given(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(WorkspaceError, match=r"no workspace: pass --stack NAME or --workspace-config PATH"):
         workspace.resolve()
-    written = workspace.write_config(workspace.Workspace(SUBSCRIPTION, "rg", "mlw", source="test"))
-    assert written == workspace.DEFAULT_CONFIG
+    assert workspace.write_config(workspace.Workspace(SUBSCRIPTION, "rg", "mlw", source="test")) is True
     assert workspace.resolve().config() == {"subscription_id": SUBSCRIPTION, "resource_group": "rg",
                                             "workspace_name": "mlw"}
 
@@ -91,6 +90,10 @@ def test_the_default_config_is_used_when_nothing_is_given(tmp_path, monkeypatch)
     ("{not json", "unreadable workspace config (Expecting property name"),
     ('["a"]', "expected a JSON object with subscription_id, resource_group, workspace_name"),
     (json.dumps({"subscription_id": "s", "workspace_name": "w"}), "missing key 'resource_group'"),
+    (json.dumps({"subscription_id": 123, "resource_group": "rg", "workspace_name": "w"}),
+     "invalid key 'subscription_id': expected a string, found int 123"),
+    (json.dumps({"subscription_id": "s", "resource_group": ["rg"], "workspace_name": "w"}),
+     'invalid key \'resource_group\': expected a string, found list ["rg"]'),
 ])
 def test_a_bad_config_json_is_named(tmp_path, content, message):
     path = tmp_path / "config.json"
@@ -103,3 +106,17 @@ def test_a_bad_config_json_is_named(tmp_path, content, message):
 def test_a_missing_config_json_is_named(tmp_path):
     with pytest.raises(WorkspaceError, match=r"absent\.json: no such workspace config"):
         workspace.resolve(config=tmp_path / "absent.json")
+
+
+def test_write_config_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "config.json"
+    path.write_text("{}")
+
+    def crash(source, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workspace.os, "replace", crash)
+    with pytest.raises(OSError):
+        workspace.write_config(workspace.Workspace(SUBSCRIPTION, "rg", "mlw", source="test"), path, force=True)
+    assert [file.name for file in tmp_path.iterdir()] == ["config.json"]
+    assert path.read_text() == "{}"
