@@ -181,8 +181,7 @@ def cmd_register(args, services) -> dict[str, Any]:
             version=args.version, stack=workspace.stack, description=args.description,
         )
     except MetricGateFailed as exc:
-        if args.output == "json":  # the exit code says it failed; the document says why
-            emit({"job": args.job, "registered": False, **exc.as_dict()}, "json")
+        exc.result = {"job": args.job, "registered": False, **exc.as_dict()}  # main() shows it: --output json says why
         raise
     for note in registration.notes:
         progress(note)

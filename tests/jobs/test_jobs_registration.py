@@ -147,7 +147,8 @@ def test_a_failed_gate_with_json_output_still_writes_the_metrics(capsys, dev, op
                 "accuracy missing (metrics: test_accuracy, training_accuracy_score, training_f1_score)"]
     assert code == 1
     assert result == {"job": job, "registered": False, "gate": "failed", "metrics": AUTOLOG,
-                      "requirements": ["training_accuracy_score>=0.99", "accuracy>=0.9"], "failures": failures}
+                      "requirements": ["training_accuracy_score>=0.99", "accuracy>=0.9"], "failures": failures,
+                      "error": f"metric gate failed: {'; '.join(failures)}"}
     assert err == f"error: metric gate failed: {'; '.join(failures)}\n"
     assert ops.models.versions == {}
 
