@@ -364,9 +364,10 @@ def watch(lifecycle, job_name: str, args):
 
 def job_summary(job) -> dict[str, Any]:
     from jobs.lifecycle import status_of
+    from jobs.specs import compute_of
 
-    return {"name": job.name, "status": status_of(job), "experiment": job.experiment_name,
-            "compute": job.compute or "serverless", "studio_url": job.studio_url}
+    return {"name": job.name, "status": status_of(job), "experiment": job.experiment_name, **compute_of(job),
+            "studio_url": job.studio_url}
 
 
 class StatusPrinter:

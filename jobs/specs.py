@@ -102,16 +102,18 @@ def is_remote(path: str) -> bool:
 
 def describe(job) -> dict[str, Any]:
     """What a loaded job will run as: its type, the compute of the job or of each pipeline step, its inputs."""
-    summary: dict[str, Any] = {"type": job.type}
-    if job.type == "pipeline":
-        default = _compute_name(job.settings.default_compute if job.settings else None) or _compute_name(job.compute)
-        summary["steps"] = {name: _compute_name(node.compute) or default or SERVERLESS
-                            for name, node in job.jobs.items()}
-    else:
-        summary["compute"] = _compute_name(job.compute) or SERVERLESS
+    summary: dict[str, Any] = {"type": job.type, **compute_of(job)}
     base = Path(job._base_path or ".")
     summary["inputs"] = {name: _shown(value, base) for name, value in job_inputs(job).items()}
     return summary
+
+
+def compute_of(job) -> dict[str, Any]:
+    """{"compute": name} for a job, {"steps": {step: name}} for a pipeline: where it runs."""
+    if job.type == "pipeline":
+        default = _compute_name(job.settings.default_compute if job.settings else None) or _compute_name(job.compute)
+        return {"steps": {name: _compute_name(node.compute) or default or SERVERLESS for name, node in job.jobs.items()}}
+    return {"compute": _compute_name(job.compute) or SERVERLESS}
 
 
 def job_inputs(job) -> dict[str, Any]:
@@ -128,7 +130,8 @@ def job_inputs(job) -> dict[str, Any]:
 def _compute_name(compute) -> str | None:
     if not compute:
         return None
-    return str(compute).removeprefix("azureml:")
+    # A job fetched from Azure names its compute by ARM id.
+    return str(compute).removeprefix("azureml:").rsplit("/computes/", 1)[-1]
 
 
 def _shown(value, base: Path):
