@@ -98,7 +98,8 @@ def run_local(spec: Path, output_dir: Path, *, inputs: Mapping[str, str] | None 
 
 
 def _plan(spec: Path, output_dir: Path, inputs: dict[str, str]) -> _Plan:
-    declared = specs.read(spec).get("inputs") or {}
+    raw = specs.read(spec)
+    declared = raw.get("inputs") or {}
     literals = {name: value for name, value in inputs.items() if name in declared and not isinstance(declared[name], dict)}
     data = {name: value for name, value in inputs.items() if name not in literals}
     job = specs.load(spec, specs.Overrides(inputs=data))
@@ -108,7 +109,7 @@ def _plan(spec: Path, output_dir: Path, inputs: dict[str, str]) -> _Plan:
         job = specs.command_job(job)
         outputs = {name: output_dir / _folder(name, "output") for name in job.outputs}
         bound = {name: literals.get(name, _input(spec.parent, name, value)) for name, value in job.inputs.items()}
-        step = Step(spec.stem, job.command, _code(spec.parent, specs.read(spec).get("code")),
+        step = Step(spec.stem, job.command, _code(spec.parent, raw.get("code")),
                     _present(bound), outputs, dict(job.environment_variables or {}))
         return _Plan(experiment, [(step, output_dir)], outputs, pipeline=False)
     if job.type == "pipeline":

@@ -159,13 +159,15 @@ def _tool_bins() -> list[Path]:
 
 def _snapshot(code: Path | None, workdir: Path) -> Path:
     """A fresh copy of the code (symlinks kept as links), with empty ./outputs and ./logs."""
-    if code is None:
-        workdir.mkdir()
-    elif code.is_dir():
-        shutil.copytree(code, workdir, symlinks=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
-    else:
-        workdir.mkdir()
-        shutil.copy2(code, workdir)
+    try:
+        if code is not None and code.is_dir():
+            shutil.copytree(code, workdir, symlinks=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        else:
+            workdir.mkdir()
+            if code is not None:
+                shutil.copy2(code, workdir)
+    except OSError as exc:  # shutil.Error too
+        raise InputError(f"cannot copy the code folder {code}: {exc}") from None
     for kept in ("outputs", "logs"):
         (workdir / kept).mkdir(exist_ok=True)
     return workdir
