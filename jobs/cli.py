@@ -192,20 +192,20 @@ def cmd_register(args, services) -> dict[str, Any]:
 
 
 def cmd_run_local(args, services) -> dict[str, Any]:
-    """Run a job spec's command on this machine, inputs and outputs mapped to local folders.
+    """Run a job spec on this machine as Azure ML would: a command job, or a pipeline's command steps in order.
 
-    Data inputs must be local (the spec's own, or --input NAME=PATH); MLflow logs to
-    OUTPUT_DIR/mlruns. The same --require gate as `register` applies to the metrics it writes.
+    Each command runs with bash in a fresh copy of its code folder; what it leaves in ./outputs and
+    ./logs is kept in OUTPUT_DIR/artifacts. Data inputs must be local (the spec's own, or --input
+    NAME=PATH). The job gets your PATH without this tool's virtualenv (--python chooses its `python`),
+    and logs to an MLflow run in OUTPUT_DIR/mlruns, whose metrics the --require gate checks.
     """
-    from jobs import specs
     from jobs.local import run_local
 
-    specs.read(args.spec)  # a missing or malformed spec fails before a run is announced
     output_dir = args.output_dir or Path("outputs", "run-local", f"{args.spec.stem}-{time.strftime('%Y%m%d-%H%M%S')}")
-    progress(f"run-local {args.spec}: outputs in {output_dir}")
     run = run_local(args.spec, output_dir, inputs=args.inputs, metrics_output=args.metrics_output,
-                    requirements=args.require)
+                    requirements=args.require, python=args.python, announce=progress)
     return {"output_dir": str(run.output_dir), "outputs": {name: str(path) for name, path in run.outputs.items()},
+            "artifacts": {name: str(path) for name, path in run.artifacts.items()}, "mlflow_run": run.mlflow_run,
             "metrics": run.metrics}
 
 
@@ -552,6 +552,9 @@ def _options_run_local(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, help="job spec YAML, e.g. jobs/specs/train.yml")
     parser.add_argument("--output-dir", type=Path, metavar="DIR",
                         help="where outputs go, one folder per output (default: outputs/run-local/SPEC-TIMESTAMP)")
+    parser.add_argument("--python", type=Path, metavar="PATH",
+                        help="interpreter the job's `python` runs (default: the one on your PATH; never this "
+                             "tool's virtualenv unless named here)")
 
 
 def _options_serve_local(parser: argparse.ArgumentParser) -> None:

@@ -38,7 +38,7 @@ def model_dir(tmp_path_factory):
     """The iris model as run-local writes it (column signature), trained once for the module."""
     output_dir = tmp_path_factory.mktemp("run-local")
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["run-local", str(TRAIN_SPEC), "--output-dir", str(output_dir)]) == 0
+        assert main(["run-local", str(TRAIN_SPEC), "--output-dir", str(output_dir), "--python", sys.executable]) == 0
     return output_dir / "model"
 
 
