@@ -33,7 +33,7 @@ EPILOG = """lifecycle after `pulumi up`:
   python -m jobs submit jobs/specs/train.yml --stack dev --input training_data=azureml:iris@latest
   python -m jobs register JOB_NAME --name iris-classifier --stack dev --require 'accuracy>=0.9'
   python -m jobs invoke jobs/requests/iris.json --stack dev --endpoint iris
-offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9' --output-dir outputs/iris
+offline: python -m jobs run-local jobs/specs/train.yml --require 'accuracy>=0.9' --output-dir outputs/iris --python .venv/bin/python
   python -m jobs serve-local outputs/iris/model
   python -m jobs invoke jobs/requests/iris.json --url http://127.0.0.1:5001/score
 blue/green rollout, each step a stack-file edit followed by a pull request and `pulumi up --stack dev`:
@@ -200,10 +200,15 @@ def cmd_run_local(args, services) -> dict[str, Any]:
     and logs to an MLflow run in OUTPUT_DIR/mlruns, whose metrics the --require gate checks.
     """
     from jobs.local import run_local
+    from jobs.metrics import MetricGateFailed
 
     output_dir = args.output_dir or Path("outputs", "run-local", f"{args.spec.stem}-{time.strftime('%Y%m%d-%H%M%S')}")
-    run = run_local(args.spec, output_dir, inputs=args.inputs, metrics_output=args.metrics_output,
-                    requirements=args.require, python=args.python, announce=progress)
+    try:
+        run = run_local(args.spec, output_dir, inputs=args.inputs, metrics_output=args.metrics_output,
+                        requirements=args.require, python=args.python, announce=progress)
+    except MetricGateFailed as exc:
+        exc.result = {"output_dir": str(output_dir), **exc.as_dict()}  # main() shows it: --output json says why
+        raise
     return {"output_dir": str(run.output_dir), "outputs": {name: str(path) for name, path in run.outputs.items()},
             "artifacts": {name: str(path) for name, path in run.artifacts.items()}, "mlflow_run": run.mlflow_run,
             "metrics": run.metrics}

@@ -48,10 +48,16 @@ def test_the_job_runs_in_a_copy_of_its_code(autolog):
 
 def test_a_failing_gate_on_autolog_names_the_metric(tmp_path):
     code, out, err = run_cli(FIXTURES / "bash_source.yml", "--output-dir", tmp_path / "out", "--python", PYTHON,
-                             "--require", "training_accuracy_score>=0.99")
-    assert (code, out) == (1, "")
-    assert err.splitlines()[-1] == ("error: metric gate failed: training_accuracy_score=0.973214, "
-                                    "required training_accuracy_score>=0.99")
+                             "--require", "training_accuracy_score>=0.99", "--output", "json")
+    failure = "training_accuracy_score=0.973214, required training_accuracy_score>=0.99"
+    assert code == 1
+    assert err.splitlines()[-1] == f"error: metric gate failed: {failure}"
+    # stdout is still one JSON document, saying why
+    printed = json.loads(out)
+    assert {key: printed[key] for key in ("output_dir", "gate", "requirements", "failures", "error")} == {
+        "output_dir": str(tmp_path / "out"), "gate": "failed", "requirements": ["training_accuracy_score>=0.99"],
+        "failures": [failure], "error": f"metric gate failed: {failure}"}
+    assert printed["metrics"]["training_accuracy_score"] == pytest.approx(0.973, abs=1e-3)
     # bash ran `source setup.sh &&`: the variable it exported reached the script, whose output is kept
     log = (tmp_path / "out" / "artifacts" / "user_logs" / "std_log.txt").read_text()
     assert "greeting: hello from setup.sh" in log.splitlines()
