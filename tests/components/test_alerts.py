@@ -80,6 +80,7 @@ def alerts_by_name(plan) -> dict:
 
 def test_the_action_group_tells_the_stacks_receivers(plan, any_stack):
     group = plan.one(ACTION_GROUP).inputs
+    assert plan.by_urn(plan.one(ACTION_GROUP).parent).type == "azureml-platform:alerts:Alerts"
     assert group["actionGroupName"] == f"ag-mlw-mlp-{any_stack}"
     assert group["location"] == "Global" and group["enabled"] is True
     assert group["groupShortName"] == f"ml-{any_stack}"[:12] and len(group["groupShortName"]) <= 12
@@ -115,6 +116,7 @@ def test_metric_alerts_watch_the_endpoint_its_deployments_and_the_workspace(plan
         assert {d["name"]: d["values"] for d in criterion["dimensions"]} == dimensions, key
         assert all(d["operator"] == "Include" for d in criterion["dimensions"])
     assert alerts["iris-latency"]["ruleName"] == f"{name}-latency"
+    assert alerts["failed-jobs"]["ruleName"] == f"{plan.outputs['workspaceName']}-failed-jobs"
     assert alerts["failed-jobs"]["evaluationFrequency"] == "PT15M" and alerts["iris-latency"]["evaluationFrequency"] == "PT1M"
     assert group_id.inputs["actionGroupName"] in plan.outputs["alerts"]["actionGroupId"]
 

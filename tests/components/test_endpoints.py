@@ -51,6 +51,8 @@ def grants_of(plan, principal_id: str) -> dict[str, str]:
 
 def test_each_stack_serves_the_iris_endpoint_with_its_own_identity(plan, any_stack):
     endpoint = plan.one(ENDPOINT)
+    # The component's type token is part of every URN below it: a new one re-creates the endpoint.
+    assert plan.by_urn(endpoint.parent).type == "azureml-platform:endpoints:Endpoints"
     identity = plan.one(IDENTITY, "endpoints-iris-identity")
     assert endpoint.inputs["endpointName"].startswith(f"iris-{any_stack}-")
     assert endpoint.inputs["workspaceName"] == plan.outputs["workspaceName"]
@@ -74,6 +76,10 @@ def test_the_endpoint_identity_holds_only_serving_roles(stack_plans):
         "AcrPull": prod.outputs["containerRegistry"]["name"],
         "AzureML Metrics Writer (preview)": prod.outputs["workspaceName"],
     }
+    # Their names seed the GUIDs: a new name is a new grant, refused while the old one exists.
+    assert sorted(g.name for g in prod.of_type(ROLE) if g.inputs["principalId"] == principal) == [
+        "ml-endpoint-iris-containerRegistry-acrpull", "ml-endpoint-iris-storage-storage-blob-data-reader",
+        "ml-endpoint-iris-workspace-azureml-metrics-writer-(preview)"]
 
 
 def test_telemetry_to_entra_only_application_insights_is_granted(stack_plans):
@@ -130,7 +136,10 @@ def test_traffic_is_set_by_a_second_put_after_the_deployments(plan):
     assert traffic.inputs["deploymentName"] == f"traffic-{endpoint.inputs['endpointName']}"
     assert traffic.inputs["resourceGroupName"] == plan.outputs["resourceGroupName"]
     assert traffic.inputs["properties"]["mode"] == "Incremental"
-    [put] = traffic.inputs["properties"]["template"]["resources"]
+    template = traffic.inputs["properties"]["template"]
+    assert (template["$schema"], template["contentVersion"]) == (
+        "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "1.0.0.0")
+    [put] = template["resources"]
     held_by = identity_id(plan, identity)
     assert put == {
         "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
@@ -302,6 +311,8 @@ BAD_ENDPOINTS = [
     ({"iris": {"traffic": {"blue": 100}}}, "endpoints.iris: traffic.blue: no such deployment (deployments: none)"),
     ({"iris": {"deployments": {"blue": BLUE}, "traffic": {"blue": 100, "green": 0}}},
      "endpoints.iris: traffic.green: no such deployment (deployments: blue)"),
+    ({"iris": {"deployments": {"blue": BLUE}, "traffic": {"blue": 100}, "mirrorTraffic": {"green": 10}}},
+     "endpoints.iris: mirrorTraffic.green: no such deployment (deployments: blue)"),
     ({"iris": {"deployments": {"blue": BLUE, "Blue": BLUE}, "traffic": {"blue": 100}}},
      "endpoints.iris: deployments.blue: the same Azure name as deployments.Blue (names ignore case)"),
     ({"Iris": {}}, "endpoints.Iris: must be 3-22 lowercase letters, digits and hyphens"),
