@@ -164,3 +164,25 @@ def test_a_failed_job_still_prints_one_json_document(capsys, workspace_config, o
 def test_a_failure_without_a_result_is_a_json_error(capsys, dev):
     code = main(["submit", "missing.yml", "--stack", "dev", "--output", "json"], connect=RefusedSignIn())
     assert (code, json.loads(capsys.readouterr().out)) == (1, {"error": "missing.yml: no such job spec"})
+
+
+def test_a_link_in_the_code_folder_cannot_reach_outside_the_repository(capsys, dev, ops, tmp_path):
+    """azure-ai-ml walks the code folder following links: every file it would send is checked."""
+    spec = _repo_with_spec(tmp_path, "../src")
+    repo, other = tmp_path / "home" / "repo", tmp_path / "other"
+    (repo / "jobs" / "src").mkdir()
+    (repo / "jobs" / "src" / "train.py").write_text("print('train')\n")
+    (other / "private").mkdir(parents=True)
+    (other / "private" / "key.pem").write_text("secret")
+    (repo / "jobs" / "src" / "linked").symlink_to(other)
+    (repo / "jobs" / "src" / "inside").symlink_to(repo / "jobs" / "specs")  # a link within the repository is fine
+    refused = RefusedSignIn()
+    code = main(["submit", str(spec), "--stack", "dev"], connect=refused)
+    err = capsys.readouterr().err
+    assert (code, refused.calls) == (1, 0)
+    assert err == (f"error: code: {other / 'private/key.pem'} (through the link {repo / 'jobs/src/linked'}) is "
+                   f"outside the spec's repository {repo}; pass --allow-outside {other} to upload it\n")
+
+    code, summary, err = submit(capsys, ops, spec, "--allow-outside", other)
+    assert code == 0, err
+    assert summary["uploads"] == {str(repo / "jobs/src"): f"3 files, {15 + 6 + spec.stat().st_size} B"}
