@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ blue/green rollout, each step a stack-file edit followed by a pull request and `
 (quote --require expressions: the shell reads > as a redirection)"""
 HEARTBEAT_SECONDS = 60.0
 LOG_DRAIN_SECONDS = 15.0
+_PROGRESS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -169,26 +171,30 @@ def cmd_register(args, services) -> dict[str, Any]:
     made the model (--metrics-output NAME: a metrics.json output instead); every --require must hold.
     Registering the same source under the same model name again returns the existing version.
     """
+    from jobs import registration, uploads
     from jobs.metrics import MetricGateFailed
-    from jobs.registration import SourceRequest
 
-    workspace = _workspace(args)
-    source = SourceRequest(model_output=args.model_output, path=args.path, artifact_path=args.artifact_path,
-                           step=args.step, model_type=args.type)
+    uploads.check_asset_name(args.name, "model")
+    if args.version is not None:
+        uploads.check_asset_name(args.version, "model version")
+    source = registration.SourceRequest(model_output=args.model_output, path=args.path,
+                                        artifact_path=args.artifact_path, step=args.step, model_type=args.type)
+    registration.check(source)
+    workspace = _workspace(args)  # every local check above comes before any sign-in
     try:
-        registration = services.connect(workspace).register(
+        registered = services.connect(workspace).register(
             args.job, args.name, source=source, metrics_output=args.metrics_output, requirements=args.require,
             version=args.version, stack=workspace.stack, description=args.description,
         )
     except MetricGateFailed as exc:
         exc.result = {"job": args.job, "registered": False, **exc.as_dict()}  # main() shows it: --output json says why
         raise
-    for note in registration.notes:
+    for note in registered.notes:
         progress(note)
-    model = registration.model
-    return {"name": model.name, "version": model.version, "created": registration.created, "job": args.job,
-            "path": model.path, "type": model.type, "source_job": registration.source.holder,
-            "metrics": registration.metrics}
+    model = registered.model
+    return {"name": model.name, "version": model.version, "created": registered.created, "job": args.job,
+            "path": model.path, "type": model.type, "source_job": registered.source.holder,
+            "metrics": registered.metrics}
 
 
 def cmd_run_local(args, services) -> dict[str, Any]:
@@ -355,7 +361,8 @@ def watch(lifecycle, job_name: str, args):
     """Wait for the job while its logs stream; once it has ended, give the last log lines time to arrive."""
     logs = None
     if args.logs and args.output == "text":
-        logs = lifecycle.follow_logs(job_name, on_error=lambda exc: progress(f"log streaming stopped: {one_line(exc)}"))
+        logs = lifecycle.follow_logs(job_name, on_error=lambda exc: progress(
+            f"log streaming paused: {type(exc).__name__}: {one_line(exc)}; status polling continues"))
     try:
         return lifecycle.wait(job_name, timeout=args.timeout, poll_interval=args.poll_interval,
                               on_status=StatusPrinter(job_name), on_note=progress)
@@ -391,8 +398,12 @@ class StatusPrinter:
 
 
 def progress(message: str) -> None:
-    """Progress goes to stderr so that stdout carries only the result (and stays valid JSON)."""
-    print(message, file=sys.stderr, flush=True)
+    """Progress goes to stderr so that stdout carries only the result (and stays valid JSON).
+
+    One write per line under a lock: the log-streaming thread and the status poll report at once."""
+    with _PROGRESS_LOCK:
+        sys.stderr.write(f"{message}\n")
+        sys.stderr.flush()
 
 
 def emit(result, output: str) -> None:
@@ -542,10 +553,12 @@ def _options_register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="model name")
     parser.add_argument("--model-output", metavar="NAME",
                         help="job output holding the model (default: `model`, or the only model-typed output)")
-    parser.add_argument("--path", metavar="SUBPATH", help="folder or file inside --model-output holding the model")
+    parser.add_argument("--path", metavar="SUBPATH",
+                        help="folder or file inside --model-output holding the model (a last part with a dot "
+                             "is a file unless it ends with /)")
     parser.add_argument("--artifact-path", metavar="PATH",
                         help="register from the job's default artifacts instead, e.g. outputs/model "
-                             "(what the job saved under ./outputs)")
+                             "(what the job saved under ./outputs; end with / for a folder whose name has a dot)")
     parser.add_argument("--step", metavar="NAME", help="pipeline step whose output holds the model")
     parser.add_argument("--type", choices=("mlflow_model", "custom_model"),
                         help="model type (default: mlflow_model if the output is typed so or holds an MLmodel)")

@@ -5,6 +5,8 @@ its clock and sleep as arguments, so the CLI, a later `promote` command and the 
 """
 
 import ast
+import datetime
+import email.utils
 import random
 import re
 import tempfile
@@ -87,6 +89,26 @@ def is_transient(exc: Exception) -> bool:
     return False
 
 
+def retry_after(exc: Exception, now: Callable[[], float] = time.time) -> float | None:
+    """The seconds a throttled (429) or unavailable (503) answer asks to wait: its Retry-After header,
+    in seconds or as an HTTP date; None without one (or one that cannot be read)."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000": HTTP dates are GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, when.timestamp() - now())
+
+
 def full_jitter(seconds: float) -> float:
     """A delay drawn between half and all of `seconds`, so that many watchers do not retry in step."""
     return random.uniform(seconds / 2, seconds)
@@ -130,8 +152,9 @@ class Lifecycle:
              on_status: StatusCallback | None = None, on_note: Callable[[str], None] | None = None):
         """Poll until the job completes; raise on any other end state or when `timeout` runs out.
 
-        A poll that fails transiently (see is_transient) is retried with backoff within the timeout,
-        each retry announced through `on_note`; any other error ends the wait at once.
+        A poll that fails transiently (see is_transient) is retried with backoff within the timeout, never
+        sooner than the service's Retry-After asks, each retry announced through `on_note`; any other
+        error ends the wait at once.
         """
         started = self.clock()
         deadline = started + timeout
@@ -147,7 +170,8 @@ class Lifecycle:
                 if remaining <= 0:
                     raise WaitTimeoutError(f"job {job_name}: no status for {timeout:g} s, last error: "
                                            f"{type(exc).__name__}: {one_line(exc)}") from None
-                delay = min(self.jitter(min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1))), remaining)
+                backoff = self.jitter(min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1)))
+                delay = min(max(backoff, retry_after(exc) or 0.0), remaining)
                 if on_note:
                     on_note(f"transient error {type(exc).__name__}: {one_line(exc)}, retrying in {delay:.0f}s")
                 self.sleep(delay)
@@ -166,7 +190,11 @@ class Lifecycle:
             self.sleep(min(poll_interval, remaining))
 
     def follow_logs(self, job_name: str, on_error: Callable[[Exception], None]) -> threading.Thread:
-        """Stream logs on a daemon thread: `jobs.stream` has no timeout, so polling stays in charge."""
+        """Stream logs on a daemon thread: `jobs.stream` has no timeout, so polling stays in charge.
+
+        A failed stream is reported once and not restarted: `jobs.stream` keeps what it has printed of
+        each log file only for the call, so a new call would print every log again from its first line.
+        """
 
         def stream() -> None:
             try:

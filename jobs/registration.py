@@ -64,15 +64,13 @@ class Source:
 
 def resolve(jobs, job, request: SourceRequest, read_metrics: Callable[[str], dict[str, float]]) -> Source:
     """The source `request` names in `job` (a Completed job of any type)."""
-    if request.artifact_path is not None and (request.model_output or request.path is not None):
-        raise RegistrationError("--artifact-path names a folder of the job's default artifacts: "
-                                "it does not combine with --model-output or --path")
+    check(request)
     if request.step:
         if not isinstance(job, PipelineJob):
             raise RegistrationError(f"--step applies to pipeline jobs; job {job.name} is a {job.type} job")
         if request.step not in job.jobs:
             raise RegistrationError(f"pipeline {job.name} has no step '{request.step}' (steps: {', '.join(job.jobs)})")
-        child = step_job(jobs, job.name, request.step)
+        child = step_job(jobs, job, request.step)
         return _pick(child, outputs_of(job.jobs[request.step]), request, run=child, via=f"step {request.step}")
     if isinstance(job, SweepJob):
         trial, how = best_trial(jobs, job, read_metrics)
@@ -82,20 +80,33 @@ def resolve(jobs, job, request: SourceRequest, read_metrics: Callable[[str], dic
     if isinstance(job, PipelineJob) and source.output in outputs:
         # A pipeline logs no metrics of its own: the step that writes the output does.
         step = producing_step(job, source.output)
-        children = [child.name for child in jobs.list(parent_job_name=job.name)
-                    if child is not None and child.display_name == step] if step else []
-        if len(children) == 1:
-            return replace(source, run=children[0], via=f"metrics of step {step}")
+        child = _step_job_or_none(jobs, job, step) if step else None
+        if child:
+            return replace(source, run=child, via=f"metrics of step {step}")
     return source
 
 
+def check(request: SourceRequest) -> None:
+    """What can be checked of `request` without the job: its options combine, its paths are relative."""
+    if request.artifact_path is not None and (request.model_output or request.path is not None):
+        raise RegistrationError("--artifact-path names a folder of the job's default artifacts: "
+                                "it does not combine with --model-output or --path")
+    if request.artifact_path is not None:
+        _folder_path(request.artifact_path, "--artifact-path")
+    if request.path is not None:
+        _folder_path(request.path, "--path")
+
+
 def model_type(source: Source, request: SourceRequest, files: ArtifactFiles) -> str:
-    """--type if given; mlflow_model for an output so typed or a folder holding MLmodel; else custom_model."""
+    """--type if given; mlflow_model for an output so typed or a folder holding MLmodel; else (a file, a
+    folder without MLmodel) custom_model."""
     if request.model_type:
         return request.model_type
     if source.output_type in (AssetTypes.MLFLOW_MODEL, AssetTypes.TRITON_MODEL):
         return source.output_type
-    mlmodel = f"{source.path}{'' if source.path.endswith('/') or not source.path else '/'}{MLMODEL}"
+    if source.path and not source.path.endswith("/"):  # a file: an MLflow model is a folder
+        return AssetTypes.CUSTOM_MODEL
+    mlmodel = f"{source.path}{MLMODEL}"
     try:
         found = files.exists(source.holder, source.output, mlmodel)
     except RegistrationError:
@@ -115,15 +126,31 @@ def outputs_of(job) -> dict[str, str | None]:
     return {name: _type_of(value) for name, value in outputs.items()}
 
 
-def step_job(jobs, pipeline: str, step: str) -> str:
-    """The name of the child job that ran `step` (Azure ML shows a step's job under the step's name)."""
-    children = [child for child in jobs.list(parent_job_name=pipeline) if child is not None]
-    matches = [child.name for child in children if child.display_name == step]
+def step_job(jobs, pipeline, step: str) -> str:
+    """The name of the child job that ran `step` of the pipeline job `pipeline`.
+
+    Run history names no step: a step's child job carries the node's display_name when the spec gives
+    one, else the step name; a step running a component with a display_name of its own may carry that.
+    (Its `azureml.nodeid` property is a graph id, not the step name.) Exactly one child must match.
+    """
+    node = pipeline.jobs[step]
+    names = {step, getattr(node, "display_name", None), getattr(getattr(node, "component", None), "display_name", None)}
+    names.discard(None)
+    children = [child for child in jobs.list(parent_job_name=pipeline.name) if child is not None]
+    matches = [child.name for child in children if child.display_name in names]
     if len(matches) != 1:
-        found = ", ".join(sorted(str(child.display_name) for child in children)) or "none"
-        raise RegistrationError(f"pipeline {pipeline}: {'no' if not matches else 'more than one'} child job for "
-                                f"step '{step}' (child jobs: {found})")
+        found = ", ".join(sorted(f"{child.name} ({child.display_name})" for child in children)) or "none"
+        raise RegistrationError(f"pipeline {pipeline.name}: {'no' if not matches else 'more than one'} child job for "
+                                f"step '{step}' named {' or '.join(repr(name) for name in sorted(names))} "
+                                f"(child jobs: {found})")
     return matches[0]
+
+
+def _step_job_or_none(jobs, pipeline, step: str) -> str | None:
+    try:
+        return step_job(jobs, pipeline, step)
+    except RegistrationError:
+        return None
 
 
 def producing_step(pipeline, output: str) -> str | None:
@@ -139,7 +166,8 @@ def best_trial(jobs, sweep, read_metrics: Callable[[str], dict[str, float]]) -> 
     best = (sweep.properties or {}).get(BEST_CHILD)
     if best:
         return best, f"best trial of sweep {sweep.name}"
-    metric, goal = sweep.objective.primary_metric, str(sweep.objective.goal).lower()
+    goal = sweep.objective.goal  # text as loaded from a spec; the service's Goal enum on a fetched job
+    metric, goal = sweep.objective.primary_metric, str(getattr(goal, "value", goal)).lower()
     scored = []
     for trial in jobs.list(parent_job_name=sweep.name):
         if trial is not None and str(getattr(trial.status, "value", trial.status)) == JobStatus.COMPLETED:
@@ -161,7 +189,7 @@ def _pick(holder: str, outputs: dict[str, str | None], request: SourceRequest, *
     name = request.model_output or _default_output(holder, outputs)
     if name not in outputs:
         raise RegistrationError(f"job {holder} has no output '{name}' ({_listing(outputs)})")
-    path = _folder_path(request.path, "--path") if request.path else ""
+    path = _folder_path(request.path, "--path") if request.path is not None else ""
     return Source(holder, name, path, outputs[name], run, via, tuple(outputs))
 
 
@@ -179,12 +207,14 @@ def _default_output(holder: str, outputs: dict[str, str | None]) -> str:
 
 
 def _folder_path(path: str, option: str) -> str:
-    """A relative path inside an output; a folder (no extension in its last part) gets a trailing slash."""
-    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
+    """A relative path inside an output, a folder's with a trailing slash: a folder is what the user ends
+    with `/`, else a last part without a dot (`outputs/model`; `outputs/iris.model/` is a folder too)."""
+    text = path.replace("\\", "/")
+    parts = [part for part in text.split("/") if part not in ("", ".")]
     if not parts or ".." in parts:
         raise RegistrationError(f"{option} {path!r}: expected a relative path inside the job's outputs, without '..'")
     joined = "/".join(parts)
-    return joined if "." in parts[-1] else joined + "/"
+    return joined + "/" if text.endswith("/") or "." not in parts[-1] else joined
 
 
 def _listing(outputs: dict[str, str | None]) -> str:

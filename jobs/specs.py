@@ -21,6 +21,8 @@ SPECS_DIR = Path(__file__).parent / "specs"
 SERVERLESS = "serverless"
 # Top-level fields of a job that are data inputs without being under `inputs` (AutoML, fine-tuning).
 TOP_LEVEL_DATA = ("training_data", "validation_data", "test_data")
+# Data input types whose local path must be a folder (an MLTable is a folder holding an MLTable file).
+FOLDER_TYPES = ("uri_folder", "mltable")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 # marshmallow keys that carry no meaning for the reader: schema-level errors and a dict field's values.
@@ -177,6 +179,11 @@ def _input_param(path: Path, declared: dict, name: str, value: str) -> dict[str,
     local = Path(value).expanduser().resolve()
     if not local.exists():
         raise InputError(f"input '{name}': no such file or folder: {value}")
+    kind = declared_value.get("type")
+    if kind in FOLDER_TYPES and not local.is_dir() or kind == "uri_file" and local.is_dir():
+        expected = "a folder" if kind in FOLDER_TYPES else "a file"
+        raise InputError(f"input '{name}' is {kind}, which takes {expected}: {value} is "
+                         f"{'a folder' if local.is_dir() else 'a file'}")
     return {f"{key}.path": str(local)}
 
 

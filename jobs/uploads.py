@@ -5,7 +5,8 @@ trial, local data inputs, an environment's build context) when the job is create
 are found in the loaded job, resolved the way azure-ai-ml resolves them (against the job's base
 path), refused when they lie outside the spec's repository, and counted with azure-ai-ml's own ignore
 rules: `.amlignore`, else `.gitignore`, in the root of the uploaded folder only; code also drops
-`__pycache__`.
+`__pycache__`. azure-ai-ml follows symbolic links while it walks a folder, so every file walked is
+resolved and checked too: a link in the code folder cannot reach past the allowed roots.
 """
 
 import os
@@ -52,11 +53,15 @@ def plan(job, spec: Path, allow_outside: list[Path] = ()) -> list[Upload]:
     for path, (roles, is_code) in found.items():
         if not path.exists():
             raise InputError(f"{roles[0]}: no such file or folder: {path}")
-        if not any(path.is_relative_to(base) for base in allowed):
+        if not _inside(path, allowed):
             raise InputError(f"{roles[0]}: {path} is outside the spec's repository {root}; "
                              f"pass --allow-outside {path} to upload it")
-        files, size = count(path, code=is_code)
-        uploads.append(Upload(path, tuple(roles), files, size))
+        files = walk(path, code=is_code)
+        for file, link in files:
+            if not _inside(file, allowed):
+                raise InputError(f"{roles[0]}: {file} (through the link {link}) is outside the spec's repository "
+                                 f"{root}; pass --allow-outside {link.resolve()} to upload it")
+        uploads.append(Upload(path, tuple(roles), len(files), sum(file.stat().st_size for file, _ in files)))
     return uploads
 
 
@@ -83,14 +88,28 @@ def local_paths(job):
 
 def count(path: Path, *, code: bool) -> tuple[int, int]:
     """Files and bytes azure-ai-ml uploads from `path`, with its ignore rules for code or for data."""
+    files = walk(path, code=code)
+    return len(files), sum(file.stat().st_size for file, _ in files)
+
+
+def walk(path: Path, *, code: bool) -> list[tuple[Path, Path]]:
+    """(resolved file, how it was reached) for each file azure-ai-ml uploads from `path`, with its ignore
+    rules for code or for data, following symbolic links as it does (os.walk(followlinks=True)).
+
+    How it was reached: the first symbolic link on the way from `path` to the file, else the file itself.
+    """
     from azure.ai.ml._utils._asset_utils import get_ignore_file, get_upload_files_from_folder
     from azure.ai.ml.entities._component.code import ComponentIgnoreFile
 
-    if path.is_file():
-        return 1, path.stat().st_size
+    if not path.is_dir():
+        return [(path.resolve(), path)] if path.is_file() else []
     ignore_file = ComponentIgnoreFile(path) if code else get_ignore_file(path)
-    files = [Path(local) for local, _ in get_upload_files_from_folder(path, ignore_file=ignore_file)]
-    return len(files), sum(file.stat().st_size for file in files if file.is_file())
+    found = []
+    for local, remote in get_upload_files_from_folder(path, ignore_file=ignore_file):
+        file = Path(local).resolve()
+        if file.is_file():
+            found.append((file, _first_link(path, Path(remote)) or path / remote))
+    return found
 
 
 def check_asset_name(name: str, what: str = "data asset") -> None:
@@ -113,6 +132,19 @@ def human_size(size: int) -> str:
             return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+def _inside(path: Path, allowed: list[Path]) -> bool:
+    return any(path.is_relative_to(base) for base in allowed)
+
+
+def _first_link(folder: Path, relative: Path) -> Path | None:
+    current = folder
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
 
 
 def _code_paths(entity, role: str, base: Path):

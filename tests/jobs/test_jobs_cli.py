@@ -251,3 +251,34 @@ def test_watch_times_out_with_heartbeats(capsys, workspace_config, ops, train_jo
                                 "[0:02:20] job-7 Running", "[0:03:20] job-7 Running", "[0:04:20] job-7 Running",
                                 "error: job job-7 still Running after 300 s"]
     assert sum(ops.clock.sleeps) == 300
+
+
+def test_a_failed_log_stream_is_reported_once_while_status_polling_goes_on(capsys, workspace_config, ops, train_job):
+    from azure.core.exceptions import ServiceRequestError
+
+    ops.jobs.add(train_job, "job-l", ["Running", "Running", "Completed"])
+    ops.jobs.stream_error = ServiceRequestError("Connection reset by peer")
+    code, _, err = run(capsys, "watch", "job-l", "--workspace-config", workspace_config, connect=ops.connect)
+    assert code == 0
+    assert err.count("log streaming paused: ServiceRequestError: Connection reset by peer; status polling "
+                     "continues\n") == 1
+    assert err.splitlines()[-1] == "[0:00:30] job-l Completed"
+    assert [method for method, _, _ in ops.jobs.calls].count("stream") == 1  # never restarted: it would repeat logs
+
+
+def test_progress_lines_from_two_threads_never_run_together(capsys):
+    import threading
+
+    from jobs.cli import progress
+
+    def report(text):
+        for _ in range(200):
+            progress(text)
+
+    threads = [threading.Thread(target=report, args=(text,)) for text in ("retrying in 5s", "log streaming paused")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = capsys.readouterr().err.splitlines()
+    assert sorted(set(lines)) == ["log streaming paused", "retrying in 5s"] and len(lines) == 400

@@ -276,3 +276,48 @@ def test_the_default_jitter_stays_within_half_and_all_of_the_delay():
     delays = [full_jitter(40.0) for _ in range(200)]
     assert all(20.0 <= delay <= 40.0 for delay in delays)
     assert len(set(delays)) > 100
+
+
+class _Response:
+    def __init__(self, status: int, headers: dict):
+        self.status_code, self.headers, self.reason = status, headers, "throttled"
+
+    def text(self, encoding=None):
+        return ""
+
+
+def throttled(status: int, retry_after: str):
+    from azure.core.exceptions import HttpResponseError
+
+    error = HttpResponseError(message="slow down", response=_Response(status, {"Retry-After": retry_after}))
+    error.status_code = status
+    return error
+
+
+def test_a_retry_waits_at_least_as_long_as_retry_after_asks_within_the_timeout(ops, train_job):
+    from email.utils import formatdate
+    import time
+
+    ops.jobs.add(train_job, "job-x", ["Completed"])
+    in_a_minute = formatdate(time.time() + 60, usegmt=True)
+    ops.jobs.get_errors = [throttled(429, "300"), throttled(503, "2"), throttled(503, in_a_minute)]
+    notes = []
+    ops.lifecycle.wait("job-x", timeout=3600.0, poll_interval=10.0, on_note=notes.append)
+    assert ops.clock.sleeps[:2] == [300.0, 10.0]  # Retry-After when longer than the backoff, else the backoff
+    assert 58.0 <= ops.clock.sleeps[2] <= 60.0  # an HTTP date
+    assert notes[0] == "transient error HttpResponseError: slow down, retrying in 300s"
+
+    ops.jobs.add(train_job, "job-y", ["Running"])
+    ops.jobs.get_errors = [throttled(429, "3600")] * 3
+    with pytest.raises(WaitTimeoutError):
+        ops.lifecycle.wait("job-y", timeout=120.0, poll_interval=10.0)
+    assert ops.clock.sleeps[3:] == [120.0]  # never past --timeout
+
+
+@pytest.mark.parametrize("value, seconds", [("7", 7.0), ("0", 0.0), ("soon", None),
+                                            ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+def test_retry_after_reads_seconds_or_an_http_date(value, seconds):
+    from jobs.lifecycle import retry_after
+
+    assert retry_after(throttled(429, value)) == seconds
+    assert retry_after(http_error(429)) is None

@@ -186,7 +186,8 @@ def test_a_watch_rides_out_a_transient_error_and_says_so(capsys, workspace_confi
     ("command_autolog.yml", ["--artifact-path", "outputs/model", "--metrics-output", "metrics", "--require", "a>1"],
      "job {job} has no output 'metrics' to check --require against"),
     ("pipeline_literals.yml", ["--step", "evaluate"], "pipeline {job} has no step 'evaluate' (steps: prep, train)"),
-    ("pipeline_literals.yml", ["--step", "train"], "pipeline {job}: no child job for step 'train' (child jobs: none)"),
+    ("pipeline_literals.yml", ["--step", "train"],
+     "pipeline {job}: no child job for step 'train' named 'train' (child jobs: none)"),
     ("pipeline_literals.yml", ["--model-output", "trained_model", "--require", "training_accuracy_score>=0.9"],
      "metric gate failed: training_accuracy_score missing (metrics: none)"),
     ("sweep.yml", [], "sweep {job}: no completed trial logged its objective training_accuracy_score"),
@@ -246,3 +247,139 @@ def _request(**fields):
     from jobs.registration import SourceRequest
 
     return SourceRequest(**fields)
+
+
+PIPE_COMPONENT = """\
+type: pipeline
+experiment_name: iris-pipeline-component
+settings:
+  default_compute: azureml:cpu-cluster
+jobs:
+  prep:
+    type: command
+    display_name: Prepare data
+    code: src
+    command: python prep.py --prepared ${{outputs.prepared}}
+    environment: azureml:AzureML-sklearn-1.5@latest
+    outputs:
+      prepared:
+        type: uri_folder
+  train:
+    type: command
+    component: ./train_component.yml
+    inputs:
+      prepared: ${{parent.jobs.prep.outputs.prepared}}
+"""
+TRAIN_COMPONENT = """\
+type: command
+name: train_comp
+display_name: Train model
+code: ./src
+command: python train_step.py --prepared ${{inputs.prepared}} --model ${{outputs.model}}
+environment: azureml:AzureML-sklearn-1.5@latest
+inputs:
+  prepared:
+    type: uri_folder
+outputs:
+  model:
+    type: mlflow_model
+"""
+
+
+def test_a_step_is_found_by_its_name_its_display_name_or_its_components(capsys, dev, ops, tmp_path):
+    """Run history names no step: its child job shows the node's display name, else the step name (or the
+    component's display name)."""
+    (tmp_path / "pipeline.yml").write_text(PIPE_COMPONENT)
+    (tmp_path / "train_component.yml").write_text(TRAIN_COMPONENT)
+    (tmp_path / "src").mkdir()
+    code, out, err = run(capsys, ops, "submit", tmp_path / "pipeline.yml", "--stack", "dev", "--no-logs",
+                         "--output", "json")
+    job = json.loads(out)["name"]
+    prep = ops.jobs.add_child(job, f"{job}-prep", "Prepare data")
+    train = ops.jobs.add_child(job, f"{job}-train", "Train model", metrics={"training_accuracy_score": 0.98})
+    code, result, err = register(capsys, ops, job, "--step", "train", "--require", "training_accuracy_score>=0.9")
+    assert (code, result["source_job"], result["path"]) == (0, train, f"azureml://jobs/{train}/outputs/model/paths/")
+    code, result, err = register(capsys, ops, job, "--step", "prep", "--model-output", "prepared", "--name", "prep")
+    assert (code, result["source_job"]) == (0, prep), err
+
+    ops.jobs.add_child(job, f"{job}-train-again", "train")
+    code, _, err = register(capsys, ops, job, "--step", "train", "--name", "other")
+    assert (code, err) == (1, f"error: pipeline {job}: more than one child job for step 'train' named 'Train model' "
+                              f"or 'train' (child jobs: {prep} (Prepare data), {train} (Train model), "
+                              f"{job}-train-again (train))\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--name", ".iris"], "invalid model name '.iris'"),
+    (["--version", "1/2"], "invalid model version name '1/2'"),
+    (["--artifact-path", "../outside"], "--artifact-path '../outside': expected a relative path inside the job's "
+                                        "outputs, without '..'"),
+    (["--model-output", "model", "--path", "a/../../b"], "--path 'a/../../b': expected a relative path"),
+    (["--artifact-path", "outputs/model", "--path", "x"], "--artifact-path names a folder of the job's default "
+                                                           "artifacts: it does not combine with --model-output or "
+                                                           "--path"),
+])
+def test_register_checks_its_options_before_sign_in(capsys, dev, argv, message):
+    def refused(workspace):
+        raise AssertionError("signed in before the local checks")
+
+    code = main(["register", "job-1", "--name", "iris", "--stack", "dev", *argv], connect=refused)
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {message}") and len(err.splitlines()) == 1
+
+
+def test_a_trailing_slash_makes_a_dotted_name_a_folder(ops, train_job):
+    ops.jobs.add(train_job, "job-d", ["Completed"])
+    ops.jobs.files[("job-d", "artifacts")] = {"outputs/iris.model/MLmodel"}
+    folder = ops.lifecycle.register("job-d", "iris", source=_request(artifact_path="outputs/iris.model/"))
+    file = ops.lifecycle.register("job-d", "iris-file", source=_request(artifact_path="outputs/iris.model"))
+    assert (folder.model.path, folder.model.type) == (
+        "azureml://jobs/job-d/outputs/artifacts/paths/outputs/iris.model/", "mlflow_model")
+    assert (file.model.path, file.model.type) == (
+        "azureml://jobs/job-d/outputs/artifacts/paths/outputs/iris.model", "custom_model")
+
+
+@pytest.mark.parametrize("goal, best", [("Maximize", "s_1"), ("Minimize", "s_0")])
+def test_a_sweep_objective_read_from_the_service_ranks_by_its_enum_value(ops, goal, best):
+    """A fetched sweep's objective holds the service's Goal enum, whose str() is 'Goal.MAXIMIZE'."""
+    from azure.ai.ml._restclient.arm_ml_service.models import Goal
+
+    from jobs import specs
+    from jobs.registration import best_trial
+
+    sweep = specs.load(FIXTURES / "sweep.yml")
+    ops.jobs.add(sweep, "s", ["Completed"])
+    ops.jobs.add_child("s", "s_0", "s_0", metrics={"training_accuracy_score": 0.91})
+    ops.jobs.add_child("s", "s_1", "s_1", metrics={"training_accuracy_score": 0.97})
+    sweep.name, sweep.objective.goal = "s", Goal(goal)
+    assert best_trial(ops.jobs, sweep, ops.metrics.read_metrics)[0] == best
+
+
+def test_a_command_sourcing_a_bash_script_goes_submit_watch_gate_register(capsys, dev, ops):
+    """bash_source.yml: `source setup.sh && python ...`, its local data uploaded, its model under ./outputs."""
+    code, out, err = run(capsys, ops, "submit", FIXTURES / "bash_source.yml", "--stack", "dev", "--no-wait",
+                         "--output", "json")
+    submitted = json.loads(out)
+    assert (code, submitted["status"], submitted["type"]) == (0, "NotStarted", "command"), err
+    assert set(submitted["uploads"]) == {str(FIXTURES / "src"), str(FIXTURES.parents[2] / "jobs/data/iris.csv")}
+    job = submitted["name"]
+    assert ops.jobs.submitted[job].command.startswith("source setup.sh &&")
+
+    code, out, err = run(capsys, ops, "watch", job, "--stack", "dev", "--output", "json")
+    assert (code, json.loads(out)["status"]) == (0, "Completed"), err
+
+    ops.jobs.run_metrics[job] = AUTOLOG
+    ops.jobs.files[(job, "artifacts")] = {"outputs/model/MLmodel"}
+    code, result, err = register(capsys, ops, job, "--artifact-path", "outputs/model",
+                                 "--require", "training_accuracy_score>=0.95")
+    assert (code, err) == (0, "")
+    assert (result["path"], result["type"], result["metrics"]) == (
+        f"azureml://jobs/{job}/outputs/artifacts/paths/outputs/model/", "mlflow_model", AUTOLOG)
+    properties = ops.models.versions[("iris", "1")].properties
+    assert (properties["experiment"], properties["job"]) == ("iris-bash", job)
+
+    code, result, err = register(capsys, ops, job, "--artifact-path", "outputs/model", "--name", "strict",
+                                 "--require", "training_accuracy_score>=0.99")
+    assert (code, ("iris", "1") in ops.models.versions, ("strict", "1") in ops.models.versions) == (1, True, False)
+    assert err == "error: metric gate failed: training_accuracy_score=0.97, required training_accuracy_score>=0.99\n"

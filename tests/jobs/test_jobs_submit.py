@@ -92,6 +92,8 @@ def test_inputs_take_the_declared_type_not_yaml(capsys, dev, ops):
     (["--input", "max_iter=many"], "input 'max_iter' is a number: 'many' is not one"),
     (["--input", "training_data=azureml:bad name:1"], "input 'training_data': invalid asset reference"),
     (["--compute", "tpu"], "unknown compute 'tpu': stack 'dev' exports computes: cpu, gpu"),
+    (["--input", f"training_data={REPO / 'jobs/data'}"],
+     f"input 'training_data' is uri_file, which takes a file: {REPO / 'jobs/data'} is a folder"),
 ])
 def test_local_checks_fail_before_sign_in(capsys, dev, argv, message):
     refused = RefusedSignIn()
@@ -112,6 +114,14 @@ def test_upload_checks_fail_before_sign_in(capsys, dev, argv, message):
     assert capsys.readouterr().err.startswith(message)
 
 
+def refused_submit(capsys, *argv) -> str:
+    """`submit` that must fail before signing in: its stderr."""
+    refused = RefusedSignIn()
+    code = main(["submit", *map(str, argv), "--stack", "dev"], connect=refused)
+    assert (code, refused.calls) == (1, 0)
+    return capsys.readouterr().err
+
+
 def _repo_with_spec(tmp_path: Path, code: str) -> Path:
     """tmp/home/repo (a git work tree) holding a command spec two folders down."""
     repo = tmp_path / "home" / "repo"
@@ -126,12 +136,9 @@ def _repo_with_spec(tmp_path: Path, code: str) -> Path:
 
 def test_code_outside_the_repository_is_refused_before_sign_in(capsys, dev, tmp_path):
     spec = _repo_with_spec(tmp_path, "../../..")
-    refused = RefusedSignIn()
-    code = main(["submit", str(spec), "--stack", "dev"], connect=refused)
-    err = capsys.readouterr().err
-    assert (code, refused.calls) == (1, 0)
-    assert err == (f"error: code: {tmp_path / 'home'} is outside the spec's repository {tmp_path / 'home/repo'}; "
-                   f"pass --allow-outside {tmp_path / 'home'} to upload it\n")
+    assert refused_submit(capsys, spec) == (
+        f"error: code: {tmp_path / 'home'} is outside the spec's repository {tmp_path / 'home/repo'}; "
+        f"pass --allow-outside {tmp_path / 'home'} to upload it\n")
 
 
 def test_what_will_be_uploaded_is_shown_first_with_azure_ml_ignore_rules(capsys, dev, ops, tmp_path):
@@ -164,3 +171,28 @@ def test_a_failed_job_still_prints_one_json_document(capsys, workspace_config, o
 def test_a_failure_without_a_result_is_a_json_error(capsys, dev):
     code = main(["submit", "missing.yml", "--stack", "dev", "--output", "json"], connect=RefusedSignIn())
     assert (code, json.loads(capsys.readouterr().out)) == (1, {"error": "missing.yml: no such job spec"})
+
+
+def test_a_link_in_the_code_folder_cannot_reach_outside_the_repository(capsys, dev, ops, tmp_path):
+    """azure-ai-ml walks the code folder following links: every file it would send is checked."""
+    spec = _repo_with_spec(tmp_path, "../src")
+    repo, other = tmp_path / "home" / "repo", tmp_path / "other"
+    (repo / "jobs" / "src").mkdir()
+    (repo / "jobs" / "src" / "train.py").write_text("print('train')\n")
+    (other / "private").mkdir(parents=True)
+    (other / "private" / "key.pem").write_text("secret")
+    (repo / "jobs" / "src" / "linked").symlink_to(other)
+    (repo / "jobs" / "src" / "inside").symlink_to(repo / "jobs" / "specs")  # a link within the repository is fine
+    assert refused_submit(capsys, spec) == (
+        f"error: code: {other / 'private/key.pem'} (through the link {repo / 'jobs/src/linked'}) is "
+        f"outside the spec's repository {repo}; pass --allow-outside {other} to upload it\n")
+
+    code, summary, err = submit(capsys, ops, spec, "--allow-outside", other)
+    assert code == 0, err
+    assert summary["uploads"] == {str(repo / "jobs/src"): f"3 files, {15 + 6 + spec.stat().st_size} B"}
+
+
+def test_a_folder_input_refuses_a_file_before_sign_in(capsys, dev):
+    iris = REPO / "jobs/data/iris.csv"
+    err = refused_submit(capsys, FIXTURES / "automl_classification.yml", "--input", f"training_data={iris}")
+    assert err == f"error: input 'training_data' is mltable, which takes a folder: {iris} is a file\n"
