@@ -94,6 +94,11 @@ def render(command: str, bindings: Mapping[str, Mapping[str, object]]) -> tuple[
     return "".join(text), variables
 
 
+def render_step(step: Step) -> tuple[str, dict[str, str]]:
+    """The step's command as bash runs it, and the variables it references (see render)."""
+    return render(step.command, {"inputs": step.inputs, "outputs": step.outputs})
+
+
 def bash() -> str:
     found = shutil.which("bash") or shutil.which("bash", path=os.defpath)
     if not found:
@@ -114,7 +119,7 @@ def interpreter(python: Path | None) -> Path | None:
 def run(step: Step, run_dir: Path, tracking: Mapping[str, str], python: Path | None, log) -> int:
     """Run the step in a fresh copy of its code; keep ./outputs, ./logs and the command's output under
     RUN_DIR/artifacts. Returns the command's exit code."""
-    command, variables = render(step.command, {"inputs": step.inputs, "outputs": step.outputs})
+    command, variables = render_step(step)
     with tempfile.TemporaryDirectory(prefix=f"run-local-{step.name}-") as scratch:
         workdir = _snapshot(step.code, Path(scratch, "code"))
         environment = {**job_environment(Path(scratch, "bin"), python), **step.variables, **tracking, **variables}
