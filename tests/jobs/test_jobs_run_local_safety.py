@@ -92,3 +92,77 @@ def test_code_from_the_workspace_is_refused_in_one_line(tmp_path):
     code, _, err = run_cli(spec, "--output-dir", tmp_path / "out")
     assert (code, err) == (1, "error: code is azureml:name:1: run-local needs local code, a folder next to the spec\n")
     assert not (tmp_path / "out").exists()
+
+
+def _script_spec(tmp_path: Path, command: str, mark: Path) -> Path:
+    """A command kept line by line (YAML `|`), whose inputs would touch MARK if bash ran them as code."""
+    spec = tmp_path / "job.yml"
+    body = "".join(f"  {line}\n" for line in command.splitlines())
+    spec.write_text(f"type: command\ncommand: |\n{body}inputs:\n  x: \"x\"\n  n: \"1\"\nenvironment: azureml:x@latest\n")
+    return spec
+
+
+def _exploits(mark: Path) -> list[str]:
+    return [f"x=a\"; touch {mark}; echo \"b $(touch {mark}) ' `touch {mark}`", f"n=a[$(touch {mark})]"]
+
+
+@pytest.mark.parametrize(("command", "seen"), [
+    ("# don't forget the quotes\nprintf '[%s]' ${{inputs.x}} > outputs/seen.txt", "[{x}]"),
+    ("echo hi # it's\nprintf '[%s]' ${{inputs.x}} ${{inputs.n}} > outputs/seen.txt", "[{x}][{n}]"),
+    ("cat <<'EOF' > outputs/seen.txt\nit's ${HOME\nEOF\nprintf '[%s]' ${{inputs.x}} >> outputs/seen.txt", "it's ${{HOME\n[{x}]"),
+    ("case a in a) printf '[%s]' ${{inputs.x}} > outputs/seen.txt;; esac", "[{x}]"),
+    ('echo "$(case a in a) printf "[%s]" "${{inputs.x}}";; esac)" > outputs/seen.txt', "[{x}]\n"),
+    ("printf '[%s]' $'it\\'s' $'${{inputs.x}}' > outputs/seen.txt", "[it's][{x}]"),
+    ("cat <<< ${{inputs.x}} > outputs/seen.txt", "{x}\n"),
+    ('[ "${{inputs.n}}" = 1 ] || printf "%s" ${#HOME} $# ${{inputs.n}} > outputs/seen.txt', "{hlen}0{n}"),
+], ids=["comment", "comment-after-code", "quoted-heredoc-before", "case", "case-in-substitution", "ansi-c", "here-string",
+        "test-and-hash"])
+def test_contexts_the_scanner_models_keep_each_value_one_word(tmp_path, command, seen):
+    mark = tmp_path / "pwned"
+    spec = _script_spec(tmp_path, command, mark)
+    x, n = (value.split("=", 1)[1] for value in _exploits(mark))
+    code, _, err = run_cli(spec, "--output-dir", tmp_path / "out", *[arg for value in _exploits(mark)
+                                                                      for arg in ("--input", value)])
+    assert code == 0, err
+    assert not mark.exists()
+    expected = seen.format(x=x, n=n, hlen=len(os.environ["HOME"]))
+    assert (_outputs(tmp_path) / "seen.txt").read_text() == expected
+
+
+@pytest.mark.parametrize(("command", "context"), [
+    ("echo $(( ${{inputs.n}} + 1 ))", "$((...)) arithmetic"),
+    ('echo "$(( ${{inputs.n}} ))"', "$((...)) arithmetic"),
+    ("(( ${{inputs.n}} > 0 )) && echo yes", "((...)) arithmetic"),
+    ("echo $[ ${{inputs.n}} + 1 ]", "$[...] arithmetic"),
+    ("[[ ${{inputs.n}} -eq 1 ]] && echo yes", "[[ ... ]]"),
+    ('a=(1 2); a["${{inputs.n}}"]=3', "[...] (an array subscript or a pattern)"),
+    ('x=abc; echo "${x:${{inputs.n}}}"', "${...}"),
+    ('echo "${FOO:-${{inputs.x}}}"', "${...}"),
+    ('echo "`echo ${{inputs.x}}`"', "`...` backticks"),
+    ("cat <<EOF\n[${{inputs.x}}]\nEOF", "a here-document"),
+    ("cat <<'EOF'\n[${{inputs.x}}]\nEOF", "a here-document"),
+    ("cat <<-EOF\n\t${{inputs.n}}\n\tEOF", "a here-document"),
+], ids=["arith", "arith-quoted", "arith-command", "arith-old", "double-bracket", "subscript", "substring", "default",
+        "backticks", "heredoc", "quoted-heredoc", "tab-heredoc"])
+def test_a_placeholder_where_bash_would_evaluate_it_is_refused_before_anything_runs(tmp_path, command, context):
+    mark = tmp_path / "pwned"
+    spec = _script_spec(tmp_path, command, mark)
+    code, out, err = run_cli(spec, "--output-dir", tmp_path / "out", *[arg for value in _exploits(mark)
+                                                                       for arg in ("--input", value)])
+    placeholder = "${{inputs.n}}" if "inputs.n" in command else "${{inputs.x}}"
+    assert (code, out) == (1, "")
+    assert err == (f"error: {spec}: command puts {placeholder} inside {context}: run-local substitutes a placeholder "
+                   "only in a plain word, \"...\", '...' or $(...)\n")
+    assert not mark.exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["echo $(( ${{inputs.n}} + 1 ))", "a=(1); a[${{inputs.n}}]=2",
+                                     "[[ ${{inputs.n}} -eq 1 ]]", "(( ${{inputs.n}} ))"])
+def test_bash_would_run_the_arithmetic_exploit(tmp_path, command):
+    """Why those contexts are refused: substituted as a quoted variable, bash still runs the subscript."""
+    import subprocess
+
+    mark = tmp_path / "pwned"
+    variable = command.replace("${{inputs.n}}", '"${N}"')
+    subprocess.run(["bash", "-c", variable], env={**os.environ, "N": f"a[$(touch {mark})]"}, capture_output=True)
+    assert mark.exists()
