@@ -82,7 +82,8 @@ def run_local(spec: Path, output_dir: Path, *, inputs: Mapping[str, str] | None 
                 running.append(run_id)
             for folder in step.outputs.values():
                 folder.mkdir(parents=True, exist_ok=True)
-            code = sandbox.run(step, run_dir, tracking.variables(run_id), python, sys.stderr)
+            code = sandbox.run(step, run_dir, tracking.variables(run_id), python, sys.stderr,
+                               exclude=output_dir.resolve())
             if code != 0:
                 where = f"step {step.name} of {spec}" if plan.pipeline else str(spec)
                 hint = (" (command not found: the job runs with your PATH, without this tool's virtualenv; "

@@ -213,12 +213,14 @@ def interpreter(python: Path | None) -> Path | None:
     return Path(found).absolute()
 
 
-def run(step: Step, run_dir: Path, tracking: Mapping[str, str], python: Path | None, log) -> int:
-    """Run the step in a fresh copy of its code; keep ./outputs, ./logs and the command's output under
-    RUN_DIR/artifacts. Returns the command's exit code."""
+def run(step: Step, run_dir: Path, tracking: Mapping[str, str], python: Path | None, log,
+        exclude: Path | None = None) -> int:
+    """Run the step in a fresh copy of its code (never EXCLUDE, the folder of run-local's outputs, when it
+    lies in the code folder); keep ./outputs, ./logs and the command's output under RUN_DIR/artifacts.
+    Returns the command's exit code."""
     command, variables = render_step(step)
     with tempfile.TemporaryDirectory(prefix=f"run-local-{step.name}-") as scratch:
-        workdir = _snapshot(step.code, Path(scratch, "code"))
+        workdir = _snapshot(step.code, Path(scratch, "code"), exclude)
         environment = {**job_environment(Path(scratch, "bin"), python), **step.variables, **tracking, **variables}
         artifacts = run_dir / ARTIFACTS
         (artifacts / STD_LOG).parent.mkdir(parents=True, exist_ok=True)
@@ -259,11 +261,21 @@ def _tool_bins() -> list[Path]:
     return folders
 
 
-def _snapshot(code: Path | None, workdir: Path) -> Path:
-    """A fresh copy of the code (symlinks kept as links), with empty ./outputs and ./logs."""
+def _snapshot(code: Path | None, workdir: Path, exclude: Path | None) -> Path:
+    """A fresh copy of the code as Azure ML uploads it, with empty ./outputs and ./logs: azure-ai-ml's own
+    file list (.amlignore, else .gitignore, at the code folder's root; __pycache__ left out; symlinks
+    followed, their targets' content copied), without EXCLUDE (run-local's output folder)."""
     try:
         if code is not None and code.is_dir():
-            shutil.copytree(code, workdir, symlinks=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+            from azure.ai.ml._utils._asset_utils import get_upload_files_from_folder
+            from azure.ai.ml.entities._component.code import ComponentIgnoreFile
+
+            workdir.mkdir()
+            for source, relative in get_upload_files_from_folder(code, ignore_file=ComponentIgnoreFile(code)):
+                if exclude is not None and (_inside(Path(source), exclude) or _inside(code / relative, exclude)):
+                    continue
+                (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, workdir / relative)
         else:
             workdir.mkdir()
             if code is not None:
@@ -273,3 +285,7 @@ def _snapshot(code: Path | None, workdir: Path) -> Path:
     for kept in ("outputs", "logs"):
         (workdir / kept).mkdir(exist_ok=True)
     return workdir
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(folder)

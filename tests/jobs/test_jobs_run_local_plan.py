@@ -87,10 +87,10 @@ def test_a_run_stopped_midway_leaves_no_run_running(tmp_path, monkeypatch):
     spec = _pipeline(tmp_path, "    type: command\n    command: 'true'\n    environment: azureml:x@latest\n")
     real = sandbox.run
 
-    def interrupted(step, *args):
+    def interrupted(step, *args, **kwargs):
         if step.name == "second":
             raise KeyboardInterrupt
-        return real(step, *args)
+        return real(step, *args, **kwargs)
 
     monkeypatch.setattr(sandbox, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
