@@ -37,7 +37,7 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PARENT_INPUT = re.compile(r"\$\{\{\s*parent\.inputs\.(\w+)\s*\}\}")
 _PARENT_OUTPUT = re.compile(r"\$\{\{\s*parent\.outputs\.(\w+)\s*\}\}")
 _STEP_OUTPUT = re.compile(r"\$\{\{\s*parent\.jobs\.(\w+)\.outputs\.(\w+)\s*\}\}")
-_LITERAL_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+_FOLDERS = ("uri_folder", "mltable")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def _bind(spec: Path, output_dir: Path, inputs: dict[str, str]) -> _Plan:
     literals = {name: value for name, value in inputs.items() if name in declared and not isinstance(declared[name], dict)}
     data = {name: value for name, value in inputs.items() if name not in literals}
     job = specs.load(spec, specs.Overrides(inputs=data))
-    literals = {name: _typed(name, declared[name], value) for name, value in literals.items()}
+    # typed as submit types them: `yes` stays text, a declared number takes any number
+    literals = {name: str(specs.typed_literal(name, declared[name], value)) for name, value in literals.items()}
     experiment = job.experiment_name or "run-local"
     if job.type == "command":
         job = specs.command_job(job)
@@ -220,11 +221,12 @@ def _step_output(spec: Path, run_dir: Path, name: str, value, parent_outputs: di
 
 
 def _input(base: Path, name: str, value) -> str | None:
-    """A literal as text; a data input as a local path (relative to the spec's folder, as Azure ML reads it)."""
+    """A literal as text; a data input as a local path (relative to the spec's folder, as Azure ML reads it)
+    that is a folder for a uri_folder or mltable input, a file for a uri_file input."""
     if isinstance(value, dict):
-        value = value.get("path")
+        kind, value = value.get("type"), value.get("path")
     elif hasattr(value, "type") and hasattr(value, "path"):
-        value = value.path
+        kind, value = value.type, value.path
     elif value is not None:
         return str(value)
     if value is None:
@@ -234,24 +236,11 @@ def _input(base: Path, name: str, value) -> str | None:
     path = (base / value).resolve()
     if not path.exists():
         raise InputError(f"input '{name}': no such file or folder: {path}")
+    if kind in _FOLDERS and not path.is_dir():
+        raise InputError(f"input '{name}' is a {kind}: {path} is a file, not a folder")
+    if kind == "uri_file" and path.is_dir():
+        raise InputError(f"input '{name}' is a uri_file: {path} is a folder, not a file")
     return str(path)
-
-
-def _typed(name: str, declared, text: str) -> str:
-    """A --input value taken as the input's declared type, never parsed as YAML (`yes` stays `yes`)."""
-    kind = _LITERAL_TYPES.get(type(declared), "string")
-    try:
-        if kind == "integer":
-            return str(int(text))
-        if kind == "number":
-            float(text)
-            return text.strip()
-        if kind == "boolean":
-            return {"true": "True", "false": "False"}[text.strip().lower()]
-    except (ValueError, KeyError):
-        article = "an" if kind[0] in "aeiou" else "a"
-        raise InputError(f"input '{name}' is {article} {kind} (the spec has {declared!r}): {text!r} is not one") from None
-    return text
 
 
 def _code(base: Path, code) -> Path | None:

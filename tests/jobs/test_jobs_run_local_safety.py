@@ -9,6 +9,7 @@ from local_runs import PYTHON, run_cli
 
 from jobs.errors import SpecError
 from jobs.sandbox import render
+from jobs.specs import typed_literal
 
 pytest_plugins = ["jobs_fixtures"]
 
@@ -55,21 +56,24 @@ def test_render_references_variables_fit_for_each_quoting():
     ("s", "a #b", "a #b"),  # not a YAML comment
     ("s", "", ""),
     ("n", "7", "7"),
-    ("f", "1e-3", "1e-3"),
+    ("n", "1.5", "1.5"),  # a declared number takes any number, as submit does
+    ("f", "1e-3", "0.001"),
     ("b", "FALSE", "False"),
 ])
 def test_an_input_value_takes_the_declared_type(tmp_path, name, value, seen):
+    """run-local types a value as submit does (jobs.specs.typed_literal), then as Azure ML prints it."""
     inputs = "  s: hello\n  n: 3\n  f: 0.5\n  b: true\n"
     spec = _spec(tmp_path, f"printf %s ${{{{inputs.{name}}}}} > outputs/seen.txt", inputs)
     code, _, err = run_cli(spec, "--output-dir", tmp_path / "out", "--input", f"{name}={value}")
     assert code == 0, err
     assert (_outputs(tmp_path) / "seen.txt").read_text() == seen
+    assert str(typed_literal(name, {"s": "", "n": 3, "f": 0.5, "b": True}[name], value)) == seen
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("n=1.5", "input 'n' is an integer (the spec has 3): '1.5' is not one"),
-    ("b=yes", "input 'b' is a boolean (the spec has True): 'yes' is not one"),
-    ("f=fast", "input 'f' is a number (the spec has 0.5): 'fast' is not one"),
+    ("n=x1", "input 'n' is a number: 'x1' is not one"),
+    ("b=yes", "input 'b' is a boolean: pass true or false, not 'yes'"),
+    ("f=fast", "input 'f' is a number: 'fast' is not one"),
 ])
 def test_a_refused_input_is_one_line_and_leaves_no_folder(tmp_path, value, message):
     spec = _spec(tmp_path, "true ${{inputs.n}}", "  n: 3\n  f: 0.5\n  b: true\n")
@@ -166,3 +170,20 @@ def test_bash_would_run_the_arithmetic_exploit(tmp_path, command):
     variable = command.replace("${{inputs.n}}", '"${N}"')
     subprocess.run(["bash", "-c", variable], env={**os.environ, "N": f"a[$(touch {mark})]"}, capture_output=True)
     assert mark.exists()
+
+
+@pytest.mark.parametrize(("kind", "given", "message"), [
+    ("uri_folder", "data.csv", "is a uri_folder: {path} is a file, not a folder"),
+    ("mltable", "data.csv", "is a mltable: {path} is a file, not a folder"),
+    ("uri_file", "folder", "is a uri_file: {path} is a folder, not a file"),
+])
+def test_a_data_input_of_the_wrong_kind_is_refused_in_one_line(tmp_path, kind, given, message):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    spec = _spec(tmp_path, "ls ${{inputs.data}}", f"  data:\n    type: {kind}\n    path: ./{given}\n")
+    code, out, err = run_cli(spec, "--output-dir", tmp_path / "out")
+    assert (code, out) == (1, "")
+    assert err == f"error: input 'data' {message.format(path=tmp_path / given)}\n"
+    assert not (tmp_path / "out").exists()
+    code, _, err = run_cli(spec, "--output-dir", tmp_path / "out", "--input", f"data={tmp_path / given}")
+    assert err == f"error: input 'data' {message.format(path=tmp_path / given)}\n"
