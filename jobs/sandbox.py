@@ -82,7 +82,7 @@ def render(command: str, bindings: Mapping[str, Mapping[str, object]]) -> tuple[
 
     A placeholder is substituted only where the scanner knows how bash reads it: a plain word, "...",
     '...', $'...', and those inside $(...), (...) and case ... esac. Anywhere else (see _REFUSED) it is
-    a SpecError: the command must pass the value through a plain word, e.g. `n=${{inputs.n}}; echo $((n+1))`.
+    a SpecError.
     """
 
     def optional(match: re.Match) -> str:
