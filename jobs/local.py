@@ -37,7 +37,7 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PARENT_INPUT = re.compile(r"\$\{\{\s*parent\.inputs\.(\w+)\s*\}\}")
 _PARENT_OUTPUT = re.compile(r"\$\{\{\s*parent\.outputs\.(\w+)\s*\}\}")
 _STEP_OUTPUT = re.compile(r"\$\{\{\s*parent\.jobs\.(\w+)\.outputs\.(\w+)\s*\}\}")
-_LITERAL_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+_FOLDERS = ("uri_folder", "mltable")
 
 
 @dataclass(frozen=True)
@@ -72,22 +72,31 @@ def run_local(spec: Path, output_dir: Path, *, inputs: Mapping[str, str] | None 
     announce(f"run-local {spec}: outputs in {output_dir}")
     tracking = _Tracking(output_dir.absolute() / MLFLOW_DIR, plan.experiment)
     job_run = tracking.start(spec.stem)
+    running = [job_run]  # runs not yet ended: FAILED whatever stops the run midway
     metrics = {}
-    for step, run_dir in plan.steps:
-        run_id = tracking.start(step.name, parent=job_run) if plan.pipeline else job_run
-        for folder in step.outputs.values():
-            folder.mkdir(parents=True, exist_ok=True)
-        code = sandbox.run(step, run_dir, tracking.variables(run_id), python, sys.stderr)
-        tracking.end(run_id, code)
-        if code != 0:
-            tracking.end(job_run, code)
-            where = f"step {step.name} of {spec}" if plan.pipeline else str(spec)
-            hint = (" (command not found: the job runs with your PATH, without this tool's virtualenv; "
-                    "--python PATH chooses the interpreter)") if code == sandbox.COMMAND_NOT_FOUND else ""
-            raise JobEndedError(f"local run of {where} failed with exit code {code}{hint} (outputs in {output_dir})")
-        found = tracking.metrics(run_id)
-        metrics.update({f"{step.name}.{name}": value for name, value in found.items()} if plan.pipeline else found)
-    tracking.end(job_run, 0)
+    try:
+        for step, run_dir in plan.steps:
+            run_id = job_run
+            if plan.pipeline:
+                run_id = tracking.start(step.name, parent=job_run)
+                running.append(run_id)
+            for folder in step.outputs.values():
+                folder.mkdir(parents=True, exist_ok=True)
+            code = sandbox.run(step, run_dir, tracking.variables(run_id), python, sys.stderr,
+                               exclude=output_dir.resolve())
+            if code != 0:
+                where = f"step {step.name} of {spec}" if plan.pipeline else str(spec)
+                hint = (" (command not found: the job runs with your PATH, without this tool's virtualenv; "
+                        "--python PATH chooses the interpreter)") if code == sandbox.COMMAND_NOT_FOUND else ""
+                raise JobEndedError(f"local run of {where} failed with exit code {code}{hint} (outputs in {output_dir})")
+            found = tracking.metrics(run_id)
+            metrics.update({f"{step.name}.{name}": value for name, value in found.items()} if plan.pipeline else found)
+            if plan.pipeline:
+                tracking.end(running.pop(), "FINISHED")
+        tracking.end(running.pop(), "FINISHED")
+    finally:
+        for run_id in reversed(running):
+            tracking.end(run_id, "FAILED")
     if not plan.pipeline and metrics_output in plan.outputs and (plan.outputs[metrics_output] / METRICS_FILE).is_file():
         metrics = {**read_metrics(plan.outputs[metrics_output] / METRICS_FILE), **metrics}
     enforce(requirements, metrics)
@@ -99,12 +108,24 @@ def run_local(spec: Path, output_dir: Path, *, inputs: Mapping[str, str] | None 
 
 
 def _plan(spec: Path, output_dir: Path, inputs: dict[str, str]) -> _Plan:
+    """Every check run-local makes before anything runs: bindings, folders, and each step's command."""
+    plan = _bind(spec, output_dir, inputs)
+    for step, _ in plan.steps:
+        try:
+            sandbox.render_step(step)
+        except SpecError as exc:
+            raise SpecError(f"{spec}: step '{step.name}': {exc}" if plan.pipeline else f"{spec}: {exc}") from None
+    return plan
+
+
+def _bind(spec: Path, output_dir: Path, inputs: dict[str, str]) -> _Plan:
     raw = specs.read(spec)
     declared = raw.get("inputs") or {}
     literals = {name: value for name, value in inputs.items() if name in declared and not isinstance(declared[name], dict)}
     data = {name: value for name, value in inputs.items() if name not in literals}
     job = specs.load(spec, specs.Overrides(inputs=data))
-    literals = {name: _typed(name, declared[name], value) for name, value in literals.items()}
+    # typed as submit types them: `yes` stays text, a declared number takes any number
+    literals = {name: str(specs.typed_literal(name, declared[name], value)) for name, value in literals.items()}
     experiment = job.experiment_name or "run-local"
     if job.type == "command":
         job = specs.command_job(job)
@@ -114,11 +135,11 @@ def _plan(spec: Path, output_dir: Path, inputs: dict[str, str]) -> _Plan:
                     _present(bound), outputs, dict(job.environment_variables or {}))
         return _Plan(experiment, [(step, output_dir)], outputs, pipeline=False)
     if job.type == "pipeline":
-        return _plan_pipeline(spec, job, output_dir, literals, experiment)
+        return _plan_pipeline(spec, raw, job, output_dir, literals, experiment)
     raise SpecError(f"{spec}: run-local runs command jobs and pipelines of command steps, not a {job.type} job")
 
 
-def _plan_pipeline(spec: Path, job, output_dir: Path, literals: dict[str, str], experiment: str) -> _Plan:
+def _plan_pipeline(spec: Path, raw: dict, job, output_dir: Path, literals: dict[str, str], experiment: str) -> _Plan:
     parent_inputs = {name: literals.get(name, _input(spec.parent, name, value._data))
                      for name, value in job.inputs.items()}
     parent_outputs = {name: output_dir / _folder(name, "output") for name in job.outputs}
@@ -126,6 +147,10 @@ def _plan_pipeline(spec: Path, job, output_dir: Path, literals: dict[str, str], 
         _folder(name, "step")
         if node.type != "command":
             raise SpecError(f"{spec}: step '{name}' is a {node.type} job: run-local runs a pipeline's command steps only")
+        if isinstance(node.component, str):  # azure-ai-ml keeps a registered component as its name:version
+            named = ((raw.get("jobs") or {}).get(name) or {}).get("component") or node.component
+            raise SpecError(f"{spec}: step '{name}' uses workspace component {named}: "
+                            "run-local needs a local component file")
     order = graphlib.TopologicalSorter({name: _upstream(spec, name, node, job.jobs) for name, node in job.jobs.items()})
     try:
         names = list(order.static_order())
@@ -135,17 +160,26 @@ def _plan_pipeline(spec: Path, job, output_dir: Path, literals: dict[str, str], 
     steps = []
     for name in names:
         node, run_dir = job.jobs[name], output_dir / STEPS_DIR / name
+        component = node.component
         outputs = {output: _step_output(spec, run_dir, output, value._data, parent_outputs)
                    for output, value in node.outputs.items()}
-        inputs = {input_name: _step_input(spec, name, input_name, value._data, parent_inputs, step_outputs)
+        inputs = {input_name: _step_input(spec, name, input_name, _or_default(value._data, component, input_name),
+                                          parent_inputs, step_outputs)
                   for input_name, value in node.inputs.items()}
         step_outputs[name] = outputs
-        component = node.component
         steps.append((Step(name, component.command, _code(Path(component.base_path), component.code),
                            _present(inputs), outputs, dict(node.environment_variables or {})), run_dir))
     bound = {name: folder for name, folder in parent_outputs.items()
              if any(folder in outputs.values() for outputs in step_outputs.values())}
     return _Plan(experiment, steps, bound, pipeline=True)
+
+
+def _or_default(value, component, name: str):
+    """A step input the pipeline leaves unbound takes the component's default, as on Azure ML."""
+    if value is not None:
+        return value
+    declared = (component.inputs or {}).get(name)
+    return getattr(declared, "default", None)
 
 
 def _upstream(spec: Path, name: str, node, nodes: Mapping) -> set[str]:
@@ -187,11 +221,12 @@ def _step_output(spec: Path, run_dir: Path, name: str, value, parent_outputs: di
 
 
 def _input(base: Path, name: str, value) -> str | None:
-    """A literal as text; a data input as a local path (relative to the spec's folder, as Azure ML reads it)."""
+    """A literal as text; a data input as a local path (relative to the spec's folder, as Azure ML reads it)
+    that is a folder for a uri_folder or mltable input, a file for a uri_file input."""
     if isinstance(value, dict):
-        value = value.get("path")
+        kind, value = value.get("type"), value.get("path")
     elif hasattr(value, "type") and hasattr(value, "path"):
-        value = value.path
+        kind, value = value.type, value.path
     elif value is not None:
         return str(value)
     if value is None:
@@ -201,24 +236,11 @@ def _input(base: Path, name: str, value) -> str | None:
     path = (base / value).resolve()
     if not path.exists():
         raise InputError(f"input '{name}': no such file or folder: {path}")
+    if kind in _FOLDERS and not path.is_dir():
+        raise InputError(f"input '{name}' is a {kind}: {path} is a file, not a folder")
+    if kind == "uri_file" and path.is_dir():
+        raise InputError(f"input '{name}' is a uri_file: {path} is a folder, not a file")
     return str(path)
-
-
-def _typed(name: str, declared, text: str) -> str:
-    """A --input value taken as the input's declared type, never parsed as YAML (`yes` stays `yes`)."""
-    kind = _LITERAL_TYPES.get(type(declared), "string")
-    try:
-        if kind == "integer":
-            return str(int(text))
-        if kind == "number":
-            float(text)
-            return text.strip()
-        if kind == "boolean":
-            return {"true": "True", "false": "False"}[text.strip().lower()]
-    except (ValueError, KeyError):
-        article = "an" if kind[0] in "aeiou" else "a"
-        raise InputError(f"input '{name}' is {article} {kind} (the spec has {declared!r}): {text!r} is not one") from None
-    return text
 
 
 def _code(base: Path, code) -> Path | None:
@@ -265,9 +287,9 @@ class _Tracking:
             tags = {"mlflow.parentRunId": parent} if parent else {}
             return client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id
 
-    def end(self, run_id: str, exit_code: int) -> None:
+    def end(self, run_id: str, status: str) -> None:
         with self._client() as client:
-            client.set_terminated(run_id, "FINISHED" if exit_code == 0 else "FAILED")
+            client.set_terminated(run_id, status)
 
     def metrics(self, run_id: str) -> dict[str, float]:
         """The latest value of each metric the run logged (autolog names included)."""

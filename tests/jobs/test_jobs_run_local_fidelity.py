@@ -131,3 +131,55 @@ def test_without_python_the_job_finds_none_in_the_tools_virtualenv(tmp_path, mon
     assert err.splitlines()[-1].startswith("error: local run of ")
     assert "failed with exit code 127 (command not found: the job runs with your PATH, without this tool's " \
            "virtualenv; --python PATH chooses the interpreter)" in err.splitlines()[-1]
+
+
+def _listing_spec(tmp_path: Path) -> Path:
+    """A code folder whose command lists what the job sees (besides ./outputs and ./logs) and which are links."""
+    spec = tmp_path / "listing.yml"
+    spec.write_text("type: command\ncode: src\nenvironment: azureml:x@latest\ncommand: >-\n"
+                    "  find . -path ./outputs -prune -o -path ./logs -prune -o -type f -print | sort > outputs/files.txt;\n"
+                    "  find . -type l > outputs/links.txt\n")
+    (tmp_path / "src" / "pkg" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__pycache__" / "m.cpython-311.pyc").write_text("")
+    for name in ("train.py", "big.bin", "notes.tmp", "pkg/m.py"):
+        (tmp_path / "src" / name).write_text(name)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "shared.py").write_text("shared")
+    (tmp_path / "src" / "shared.py").symlink_to(tmp_path / "elsewhere" / "shared.py")
+    (tmp_path / "src" / "lib").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    return spec
+
+
+def _seen(output_dir: Path) -> tuple[list[str], str]:
+    outputs = output_dir / "artifacts" / "outputs"
+    return (outputs / "files.txt").read_text().split(), (outputs / "links.txt").read_text()
+
+
+def test_the_code_copy_is_what_azure_ml_uploads(tmp_path):
+    """.amlignore wins over .gitignore, __pycache__ stays out, symlinks are copied as their targets."""
+    spec = _listing_spec(tmp_path)
+    (tmp_path / "src" / ".amlignore").write_text("big.bin\n")
+    (tmp_path / "src" / ".gitignore").write_text("*.tmp\n")
+    code, _, err = run_cli(spec, "--output-dir", tmp_path / "out")
+    files, links = _seen(tmp_path / "out")
+    assert code == 0, err
+    assert files == ["./.amlignore", "./.gitignore", "./lib/shared.py", "./notes.tmp", "./pkg/m.py", "./shared.py",
+                     "./train.py"]
+    assert links == ""
+    assert (tmp_path / "src" / "shared.py").is_symlink()  # the spec's folder is untouched
+
+
+def test_without_an_amlignore_the_gitignore_applies(tmp_path):
+    spec = _listing_spec(tmp_path)
+    (tmp_path / "src" / ".gitignore").write_text("*.tmp\npkg/\n")
+    code, _, err = run_cli(spec, "--output-dir", tmp_path / "out")
+    assert code == 0, err
+    assert _seen(tmp_path / "out")[0] == ["./.gitignore", "./big.bin", "./lib/shared.py", "./shared.py", "./train.py"]
+
+
+def test_an_output_folder_inside_the_code_folder_is_never_copied(tmp_path):
+    spec = _listing_spec(tmp_path)
+    output_dir = tmp_path / "src" / "runs" / "first"
+    code, _, err = run_cli(spec, "--output-dir", output_dir)
+    assert code == 0, err
+    assert not [name for name in _seen(output_dir)[0] if name.startswith("./runs")]
