@@ -37,7 +37,6 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _PARENT_INPUT = re.compile(r"\$\{\{\s*parent\.inputs\.(\w+)\s*\}\}")
 _PARENT_OUTPUT = re.compile(r"\$\{\{\s*parent\.outputs\.(\w+)\s*\}\}")
 _STEP_OUTPUT = re.compile(r"\$\{\{\s*parent\.jobs\.(\w+)\.outputs\.(\w+)\s*\}\}")
-_FOLDERS = ("uri_folder", "mltable")
 
 
 @dataclass(frozen=True)
@@ -236,10 +235,7 @@ def _input(base: Path, name: str, value) -> str | None:
     path = (base / value).resolve()
     if not path.exists():
         raise InputError(f"input '{name}': no such file or folder: {path}")
-    if kind in _FOLDERS and not path.is_dir():
-        raise InputError(f"input '{name}' is a {kind}: {path} is a file, not a folder")
-    if kind == "uri_file" and path.is_dir():
-        raise InputError(f"input '{name}' is a uri_file: {path} is a folder, not a file")
+    specs.refuse_wrong_kind(name, kind, path, path)
     return str(path)
 
 

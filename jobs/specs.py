@@ -179,12 +179,16 @@ def _input_param(path: Path, declared: dict, name: str, value: str) -> dict[str,
     local = Path(value).expanduser().resolve()
     if not local.exists():
         raise InputError(f"input '{name}': no such file or folder: {value}")
-    kind = declared_value.get("type")
+    refuse_wrong_kind(name, declared_value.get("type"), local, value)
+    return {f"{key}.path": str(local)}
+
+
+def refuse_wrong_kind(name: str, kind: str | None, local: Path, shown) -> None:
+    """A folder for a uri_folder or mltable input, a file for a uri_file input (Azure ML fails the job otherwise)."""
     if kind in FOLDER_TYPES and not local.is_dir() or kind == "uri_file" and local.is_dir():
         expected = "a folder" if kind in FOLDER_TYPES else "a file"
-        raise InputError(f"input '{name}' is {kind}, which takes {expected}: {value} is "
+        raise InputError(f"input '{name}' is {kind}, which takes {expected}: {shown} is "
                          f"{'a folder' if local.is_dir() else 'a file'}")
-    return {f"{key}.path": str(local)}
 
 
 def typed_literal(name: str, declared, value: str):

@@ -173,9 +173,9 @@ def test_bash_would_run_the_arithmetic_exploit(tmp_path, command):
 
 
 @pytest.mark.parametrize(("kind", "given", "message"), [
-    ("uri_folder", "data.csv", "is a uri_folder: {path} is a file, not a folder"),
-    ("mltable", "data.csv", "is a mltable: {path} is a file, not a folder"),
-    ("uri_file", "folder", "is a uri_file: {path} is a folder, not a file"),
+    ("uri_folder", "data.csv", "is uri_folder, which takes a folder: {path} is a file"),
+    ("mltable", "data.csv", "is mltable, which takes a folder: {path} is a file"),
+    ("uri_file", "folder", "is uri_file, which takes a file: {path} is a folder"),
 ])
 def test_a_data_input_of_the_wrong_kind_is_refused_in_one_line(tmp_path, kind, given, message):
     (tmp_path / "folder").mkdir()
