@@ -145,6 +145,7 @@ def test_the_log_alert_measures_the_5xx_share_of_the_endpoints_traffic_log(plan)
     endpoint = plan.outputs["endpoints"]["iris"]["name"]
     rule = plan.one(LOG_ALERT).inputs
     assert rule["kind"] == "LogAlert" and rule["enabled"] is True and rule["severity"] == 1
+    assert rule["autoMitigate"] is True  # resolves itself once the share falls again
     assert rule["scopes"] == [plan.outputs["logAnalytics"]["id"]]
     assert rule["ruleName"] == f"{endpoint}-server-error-share"
     assert (rule["evaluationFrequency"], rule["windowSize"]) == ("PT5M", "PT15M")
