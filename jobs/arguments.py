@@ -170,6 +170,8 @@ def options_invoke(parser: argparse.ArgumentParser) -> None:
                         help="send the request to this deployment only (azureml-model-deployment header)")
     parser.add_argument("--timeout", type=duration, default=duration("60s"), metavar="DURATION",
                         help="give up waiting for the answer after this long (default: 60s)")
+
+
 def options_promote(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL:VERSION",
                         help="NAME:VERSION (or azureml:NAME:VERSION) in the stack's workspace, or "
