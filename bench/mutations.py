@@ -172,7 +172,7 @@ MUTATIONS = [
     ("components/compute.py", 'self._grant("compute-identity", self.identity', 'self._grant("compute", self.identity'),
     ("components/compute.py", '{"storage": self._dependencies.storage_account, "containerRegistry": self._dependencies.container_registry}',
      '{"storage": self._dependencies.container_registry, "containerRegistry": self._dependencies.storage_account}'),
-    ("components/compute.py", 'f"{group}-{scope}",', 'f"{group}",'),
+    ("components/base.py", 'f"{group}-{scope}",', 'f"{group}",'),
     # Clusters and instances: no keys, no SSH, personal, shut down when idle.
     ("components/compute.py", 'context.names.instance("compute_instance", key)', 'context.names.instance("compute", key)'),
     ("components/compute.py", 'ml.ManagedServiceIdentityArgs(type="UserAssigned",', 'ml.ManagedServiceIdentityArgs(type="SystemAssigned,UserAssigned",'),
@@ -556,8 +556,8 @@ MUTATIONS = [
      '"storage": dependencies.container_registry,\n            "containerRegistry": dependencies.storage_account,'),
     ("components/endpoints.py", 'roles["applicationInsights"] = dependencies.entra_only_telemetry,',
      'roles["applicationInsights"] = dependencies.workspace.id,'),
-    ("components/endpoints.py", 'RoleAssignment.for_identity(identity.principal_id, role, "Azure ML online endpoint identity")',
-     'RoleAssignment.for_identity(identity.client_id, role, "Azure ML online endpoint identity")'),
+    ("components/endpoints.py", 'self.grant_identity(group, identity.principal_id, scopes, roles,',
+     'self.grant_identity(group, identity.client_id, scopes, roles,'),
     # Model versions and the deployment Azure holds, read while the program runs.
     ("components/endpoints.py", "if reference is None:\n            return True", "if reference is None:\n            return False"),
     ("components/endpoints.py", 'version=reference["version"],', 'version=reference["name"],'),

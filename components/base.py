@@ -196,6 +196,25 @@ class PlatformComponent(pulumi.ComponentResource):
             for assignment in assignments
         ]
 
+    def grant_identity(
+        self,
+        group: str,
+        principal_id: pulumi.Input[str],
+        scopes: Mapping[str, pulumi.Input[str]],
+        roles_by_scope: Mapping[str, Sequence[str]],
+        description: str,
+    ) -> dict[str, dict[str, authorization.RoleAssignment]]:
+        """A managed identity's roles on each scope key of `roles_by_scope` (`scopes` holds their ids), by scope
+        then role; `group` and the scope key name the assignments (see assign_roles)."""
+        return {
+            scope: dict(zip(roles, self.assign_roles(
+                f"{group}-{scope}",
+                scopes[scope],
+                [RoleAssignment.for_identity(principal_id, role, description) for role in roles],
+            )))
+            for scope, roles in roles_by_scope.items()
+        }
+
     def grant_people(self, scope_key: str, scope: pulumi.Input[str], *, moved: bool = False) -> None:
         """The stack config's role assignments whose scope is `scope_key`, on `scope`."""
         self.assign_roles(scope_key, scope, self.common.role_assignments.get(scope_key, ()), moved=moved)

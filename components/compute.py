@@ -18,7 +18,7 @@ from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import managedidentity
 from pydantic import Field, model_validator
 
-from components.base import CommonArgs, PlatformComponent, RoleAssignment
+from components.base import CommonArgs, PlatformComponent
 from components.settings import Floor, Section, one_of
 from components.values import ComputeName, Cron, Guid, TimeZone, VmSize, iso_duration
 
@@ -200,14 +200,7 @@ class Compute(PlatformComponent):
 
     def _grant(self, group: str, identity: managedidentity.UserAssignedIdentity, roles_by_scope: Mapping[str, tuple[str, ...]]):
         scopes = {"storage": self._dependencies.storage_account, "containerRegistry": self._dependencies.container_registry}
-        return {
-            scope: dict(zip(roles, self.assign_roles(
-                f"{group}-{scope}",
-                scopes[scope],
-                [RoleAssignment.for_identity(identity.principal_id, role, f"Azure ML {group.replace('-', ' ')}") for role in roles],
-            )))
-            for scope, roles in roles_by_scope.items()
-        }
+        return self.grant_identity(group, identity.principal_id, scopes, roles_by_scope, f"Azure ML {group.replace('-', ' ')}")
 
     def _compute(self, name: str, key: str, settings: ComputeConfig) -> ml.Compute:
         context, dependencies = self.context, self._dependencies

@@ -22,7 +22,7 @@ from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import managedidentity, monitor, resources
 from pydantic.alias_generators import to_camel
 
-from components.base import CommonArgs, PlatformComponent, RoleAssignment, existing
+from components.base import CommonArgs, PlatformComponent, existing
 from components.endpoints_config import WORKSPACE_MODEL, Autoscale, DeploymentConfig, EndpointConfig, Probe
 from components.values import iso_duration
 
@@ -137,15 +137,8 @@ class Endpoints(PlatformComponent):
         roles = dict(ENDPOINT_IDENTITY_ROLES)
         if dependencies.entra_only_telemetry is not None and any(d.app_insights_enabled for d in settings.deployments.values()):
             scopes["applicationInsights"], roles["applicationInsights"] = dependencies.entra_only_telemetry, (TELEMETRY_ROLE,)
-        return [
-            grant
-            for scope, scope_roles in roles.items()
-            for grant in self.assign_roles(
-                f"{group}-{scope}",
-                scopes[scope],
-                [RoleAssignment.for_identity(identity.principal_id, role, "Azure ML online endpoint identity") for role in scope_roles],
-            )
-        ]
+        granted = self.grant_identity(group, identity.principal_id, scopes, roles, "Azure ML online endpoint identity")
+        return [grant for by_role in granted.values() for grant in by_role.values()]
 
     def _held_deployment(self, key: str, deployment: str) -> Any | None:
         """The deployment as Azure holds it; None before its first `up`."""
