@@ -237,8 +237,8 @@ MUTATIONS = [
     ("components/data.py", '(_location(published.get("dataUri")), published.get("dataType")) == (_location(uri), data_type)',
      'published.get("dataType") == data_type'),
     ("components/data.py", 'f"dataAssets.{key}.versions.{version}: Azure ML', 'f"dataAssets.{key}.{version}: Azure ML'),
-    ("components/data.py", '"dataUri": getattr(properties, "data_uri", None)', '"dataUri": getattr(properties, "dataUri", None)'),
-    ("components/data.py", '{"dataUri": properties.get("dataUri"),', '{"dataUri": properties.get("data_uri"),'),
+    ("components/data.py", 'held_field(found, "properties", "data_uri")', 'held_field(found, "properties", "data_url")'),
+    ("components/data.py", 'held_field(found, "properties", "data_type")', 'held_field(found, "properties", "data_kind")'),
     ("components/data.py", "str(int(version) + 1)", "str(int(version))"),
     # --- container_registry.py ---------------------------------------------------------------
     ("components/container_registry.py", "stateful=True,", ""),
@@ -564,8 +564,8 @@ MUTATIONS = [
     ("components/endpoints.py", "model = f\"{reference['name']}:{reference['version']}\"", "model = f\"{reference['name']}/{reference['version']}\""),
     ("components/endpoints.py", 'f"endpoints.{key}.deployments.{deployment}.model: {model} is not registered',
      'f"endpoints.{key}.{deployment}.model: {model} is not registered'),
-    ("components/endpoints.py", 'held_count = _held(held, "sku", "capacity")', 'held_count = _held(held, "sku", "count")'),
-    ("components/endpoints.py", 'instance_type = _held(held, "properties", "instance_type")', 'instance_type = _held(held, "properties", "instanceType")'),
+    ("components/endpoints.py", 'held_count = held_field(held, "sku", "capacity")', 'held_count = held_field(held, "sku", "count")'),
+    ("components/endpoints.py", 'instance_type = held_field(held, "properties", "instance_type")', 'instance_type = held_field(held, "properties", "instanceType")'),
     # Deployments: pinned models after the grants, the timeouts, what autoscale owns.
     ("components/endpoints.py", 'create="90m"', 'create="30m"'),
     ("components/endpoints.py", 'update="90m"', 'update="30m"'),

@@ -19,6 +19,7 @@ from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 import pulumi
 import pulumiverse_time
 from pulumi_azure_native import authorization, monitor
+from pydantic.alias_generators import to_camel
 
 from components.naming import Names, deterministic_guid
 from components.roles import role_definition_id
@@ -292,6 +293,15 @@ def existing(invoke: Callable[..., Any], **args: Any) -> Any | None:
 
 
 _NOT_FOUND = re.compile(r"\b404\b|NotFound|not found", re.IGNORECASE)
+
+
+def held_field(found: Any | None, part: str, field: str) -> Any | None:
+    """A field of what an invoke found (see `existing`): the provider hands a union-typed part such as
+    `properties` over as a plain camelCase map or as an object."""
+    value = getattr(found, part, None) if found is not None else None
+    if isinstance(value, Mapping):
+        return value.get(to_camel(field))
+    return getattr(value, field, None)
 
 
 def _subscription_of(scope: pulumi.Input[str]) -> str | None:

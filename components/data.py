@@ -18,7 +18,7 @@ from pulumi_azure_native import storage
 from pydantic import Field, StringConstraints, model_validator
 
 from components.access import DATA_ROLES
-from components.base import CommonArgs, PlatformComponent, RoleAssignment, existing
+from components.base import CommonArgs, PlatformComponent, RoleAssignment, existing, held_field
 from components.settings import Section
 from components.values import ArmStorageAccountId, TagKey, TagValue, matching
 
@@ -293,10 +293,7 @@ def published_version(resource_group: str, workspace: str, name: str, version: s
     found = existing(ml.get_data_version, resource_group_name=resource_group, workspace_name=workspace, name=name, version=version)
     if found is None:
         return None
-    properties = found.properties  # a union type: the provider hands it over as a plain camelCase map
-    if not isinstance(properties, Mapping):
-        properties = {"dataUri": getattr(properties, "data_uri", None), "dataType": getattr(properties, "data_type", None)}
-    return {"dataUri": properties.get("dataUri"), "dataType": properties.get("dataType")}
+    return {"dataUri": held_field(found, "properties", "data_uri"), "dataType": held_field(found, "properties", "data_type")}
 
 
 def _next_version(version: str) -> str:

@@ -20,9 +20,8 @@ from typing import Any, Mapping
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import managedidentity, monitor, resources
-from pydantic.alias_generators import to_camel
 
-from components.base import CommonArgs, PlatformComponent, existing
+from components.base import CommonArgs, PlatformComponent, existing, held_field
 from components.endpoints_config import WORKSPACE_MODEL, Autoscale, DeploymentConfig, EndpointConfig, Probe
 from components.values import iso_duration
 
@@ -187,7 +186,7 @@ class Endpoints(PlatformComponent):
         self._refuse_new_instance_type(key, deployment, settings, held)
         # Under autoscale, an update sends the count Azure holds: `ignore_changes` alone would send
         # the count of the first `up` and scale a busy deployment down in the middle of a rollout.
-        held_count = _held(held, "sku", "capacity")
+        held_count = held_field(held, "sku", "capacity")
         capacity = held_count if settings.autoscale and held_count else settings.instance_count
         resource = self.declare(
             ml.OnlineDeployment,
@@ -246,7 +245,7 @@ class Endpoints(PlatformComponent):
         return pulumi.Output.concat(self._dependencies.workspace.id, f"/{kind}/{found['name']}/versions/{found['version']}")
 
     def _refuse_new_instance_type(self, key: str, deployment: str, settings: DeploymentConfig, held: Any | None) -> None:
-        instance_type = _held(held, "properties", "instance_type")
+        instance_type = held_field(held, "properties", "instance_type")
         if instance_type is None or instance_type.lower() == settings.instance_type.lower():
             return
         raise pulumi.RunError(
@@ -372,11 +371,3 @@ def _probe(settings: Probe) -> ml.ProbeSettingsArgs:
         success_threshold=settings.success_threshold,
     )
 
-
-def _held(held: Any | None, part: str, field: str) -> Any | None:
-    """A field of the deployment Azure holds: the provider hands a union-typed part over as a plain
-    camelCase map or as an object."""
-    value = getattr(held, part, None) if held is not None else None
-    if isinstance(value, Mapping):
-        return value.get(to_camel(field))
-    return getattr(value, field, None)

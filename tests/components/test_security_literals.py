@@ -351,8 +351,8 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
             f"{EP}test_a_serving_deployment_is_refused_a_model_version_that_does_not_exist"),
         "Endpoints._model_ready: pulumi.RunError[0]": by_tests(f"{EP}test_a_serving_deployment_is_refused_a_model_version_that_does_not_exist"),
         "SCALE_COOLDOWN": AUTOSCALED,
-        "Endpoints._deployment: held_count = _held(held, '…', '…')": by_tests(f"{EP}test_under_autoscale_an_update_keeps_the_count_azure_holds"),
-        "Endpoints._refuse_new_instance_type: instance_type = _held(held, '…', '…')": NEW_TYPE,
+        "Endpoints._deployment: held_count = held_field(held, '…', '…')": by_tests(f"{EP}test_under_autoscale_an_update_keeps_the_count_azure_holds"),
+        "Endpoints._refuse_new_instance_type: instance_type = held_field(held, '…', '…')": NEW_TYPE,
         "Endpoints._model_ready: found = existing(ml.get_model_version, resource_group_name=dependencies.resource_group_name, "
         "workspace_name=dependencies.workspace_name, name=reference['…'], version=reference['…'])": WAITING,
         "OnlineDeployment.ignore_changes": DEPLOYED + FIXED_COUNT,
@@ -598,8 +598,7 @@ ASSERTED: dict[str, dict[str, tuple[str, ...]]] = {
         "_location: return (match.group(...).lower(), match.group(...)) if match else None": PUBLISHED,
         "Data._refuse_changed_version: published is None or (_location(published.get('…')), published.get('…')) == (_location(uri), data_type)":
             PUBLISHED,
-        "published_version: properties = {'…': getattr(properties, '…', None), '…': getattr(properties, '…', None)}": PUBLISHED,
-        "published_version: return {'…': properties.get('…'), '…': properties.get('…')}": PUBLISHED,
+        "published_version: return {'…': held_field(found, '…', '…'), '…': held_field(found, '…', '…')}": PUBLISHED,
         "_next_version: return str(int(version) + ...) if version.isdigit() else f'{version}…'": PUBLISHED,
         "pulumi.RunError[0]": PUBLISHED,
         "_VERSION_ARGS": IRIS + DATA_ON_LAKE,
