@@ -16,9 +16,9 @@ from typing import Any, Collection, Literal, Mapping
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from components.access import PersonasConfig, RoleAssignmentConfig
+from components.alerts import AlertsConfig
 from components.base import Lock
 from components.compute import DEFAULT_COMPUTES, IMAGE_BUILDER, ClusterConfig, Computes
-from components.alerts import AlertsConfig
 from components.container_registry import ContainerRegistryConfig
 from components.data import (
     DEFAULT_DATASTORES,
