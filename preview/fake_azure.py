@@ -65,18 +65,17 @@ class FakeAzure(Mocks):
         if args.token == "azure-native:machinelearningservices:getDataVersion":
             key = (args.args["workspaceName"], args.args["name"], args.args["version"])
             if key not in self.published_data_versions:
-                # As the provider reports a GET that found nothing.
-                return {}, [("version", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (data version {key})")]
+                return not_found("version", f"data version {key}")
             return {"name": key[2], "properties": self.published_data_versions[key]}
         if args.token == "azure-native:machinelearningservices:getModelVersion":
             key = (args.args["workspaceName"], args.args["name"], args.args["version"])
             if key in self.unregistered_models:
-                return {}, [("version", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (model version {key})")]
+                return not_found("version", f"model version {key}")
             return {"name": key[2], "properties": {"modelType": "mlflow_model"}}
         if args.token == "azure-native:machinelearningservices:getOnlineDeployment":
             key = (args.args["workspaceName"], args.args["endpointName"], args.args["deploymentName"])
             if key not in self.online_deployments:
-                return {}, [("deploymentName", f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError (deployment {key})")]
+                return not_found("deploymentName", f"deployment {key}")
             return {"name": key[2], **self.online_deployments[key]}
         raise PreviewError(f"the offline preview has no fake for invoke {args.token} (add one in {__name__})")
 
@@ -111,6 +110,11 @@ class FakeAzure(Mocks):
             inputs.get("resourceGroupName"), DEFAULT_LOCATION
         )
         return Provisioned(entry, name, resource_id, location, args.inputs)
+
+
+def not_found(argument: str, what: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """An invoke's answer as the provider reports a GET that found nothing: a failure on `argument`."""
+    return {}, [(argument, f"RESPONSE 404: 404 Not Found, ERROR CODE: UserError ({what})")]
 
 
 def auto_name(seed: str, logical_name: str, style: str) -> str:
