@@ -267,11 +267,10 @@ def _snapshot(code: Path | None, workdir: Path, exclude: Path | None) -> Path:
     followed, their targets' content copied), without EXCLUDE (run-local's output folder)."""
     try:
         if code is not None and code.is_dir():
-            from azure.ai.ml._utils._asset_utils import get_upload_files_from_folder
-            from azure.ai.ml.entities._component.code import ComponentIgnoreFile
+            from jobs.uploads import uploaded_files
 
             workdir.mkdir()
-            for source, relative in get_upload_files_from_folder(code, ignore_file=ComponentIgnoreFile(code)):
+            for source, relative in uploaded_files(code, code=True):
                 if exclude is not None and (_inside(Path(source), exclude) or _inside(code / relative, exclude)):
                     continue
                 (workdir / relative).parent.mkdir(parents=True, exist_ok=True)

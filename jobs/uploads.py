@@ -98,18 +98,25 @@ def walk(path: Path, *, code: bool) -> list[tuple[Path, Path]]:
 
     How it was reached: the first symbolic link on the way from `path` to the file, else the file itself.
     """
-    from azure.ai.ml._utils._asset_utils import get_ignore_file, get_upload_files_from_folder
-    from azure.ai.ml.entities._component.code import ComponentIgnoreFile
-
     if not path.is_dir():
         return [(path.resolve(), path)] if path.is_file() else []
-    ignore_file = ComponentIgnoreFile(path) if code else get_ignore_file(path)
     found = []
-    for local, remote in get_upload_files_from_folder(path, ignore_file=ignore_file):
+    for local, remote in uploaded_files(path, code=code):
         file = Path(local).resolve()
         if file.is_file():
             found.append((file, _first_link(path, Path(remote)) or path / remote))
     return found
+
+
+def uploaded_files(folder: Path, *, code: bool) -> list[tuple[str, str]]:
+    """(local file, its path in the upload) for each file azure-ai-ml uploads from `folder`: its own list,
+    with its ignore rules for code (.amlignore, else .gitignore, at the root; __pycache__) or for data,
+    following symbolic links."""
+    from azure.ai.ml._utils._asset_utils import get_ignore_file, get_upload_files_from_folder
+    from azure.ai.ml.entities._component.code import ComponentIgnoreFile
+
+    ignore_file = ComponentIgnoreFile(folder) if code else get_ignore_file(folder)
+    return get_upload_files_from_folder(folder, ignore_file=ignore_file)
 
 
 def check_asset_name(name: str, what: str = "data asset") -> None:
