@@ -12,20 +12,22 @@ from local_runs import FIXTURES, PYTHON, mlflow_runs, run_cli
 pytest_plugins = ["jobs_fixtures"]
 
 
+def gated_run(tmp_path_factory, spec: str, requirement: str):
+    """One real run of a fixture spec behind a gate: (exit code, the JSON result or stderr, output folder)."""
+    output_dir = tmp_path_factory.mktemp(spec.split("_")[0]) / "out"
+    code, out, err = run_cli(FIXTURES / spec, "--output-dir", output_dir, "--python", PYTHON,
+                             "--require", requirement, "--output", "json")
+    return code, json.loads(out) if code == 0 else err, output_dir
+
+
 @pytest.fixture(scope="module")
 def autolog(tmp_path_factory):
-    output_dir = tmp_path_factory.mktemp("autolog") / "out"
-    code, out, err = run_cli(FIXTURES / "command_autolog.yml", "--output-dir", output_dir, "--python", PYTHON,
-                             "--require", "training_accuracy_score>=0.9", "--output", "json")
-    return code, json.loads(out) if code == 0 else err, output_dir
+    return gated_run(tmp_path_factory, "command_autolog.yml", "training_accuracy_score>=0.9")
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    output_dir = tmp_path_factory.mktemp("pipeline") / "out"
-    code, out, err = run_cli(FIXTURES / "pipeline_literals.yml", "--output-dir", output_dir, "--python", PYTHON,
-                             "--require", "train.training_accuracy_score>=0.9", "--output", "json")
-    return code, json.loads(out) if code == 0 else err, output_dir
+    return gated_run(tmp_path_factory, "pipeline_literals.yml", "train.training_accuracy_score>=0.9")
 
 
 def test_autolog_metrics_gate_the_run_and_the_model_is_kept_from_outputs(autolog):
